@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+// The README's entry points: `npm run demo` and `npm test` on a machine that has only Node 20 and npm.
+// Finds pnpm (or fetches the pinned version through npx), installs the workspace from the frozen
+// lockfile when needed, then runs the task through turbo.
+import { spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { summarize } from './test-summary.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const PNPM_VERSION = '10.34.9';
+const [major, minor] = process.versions.node.split('.').map(Number);
+if (major < 20 || (major === 20 && minor < 19)) {
+  console.error(`nqc needs Node.js >= 20.19 (this is ${process.versions.node})`);
+  process.exit(1);
+}
+
+// onnxruntime-node's postinstall downloads CUDA binaries from outside the npm registry and fails
+// offline; the CPU binaries are inside its tarball. pnpm 10 does not run it anyway (it is not in
+// onlyBuiltDependencies); this covers npm and other clients.
+const env = { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip', TURBO_TELEMETRY_DISABLED: '1' };
+
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env, ...opts });
+  if (r.error) throw r.error;
+  return r.status ?? 1;
+}
+
+function pnpmCommand() {
+  const probe = spawnSync('pnpm', ['--version'], { encoding: 'utf8', env });
+  if (probe.status === 0 && probe.stdout.trim().startsWith('10.')) return ['pnpm'];
+  return ['npx', '--yes', `pnpm@${PNPM_VERSION}`];
+}
+
+function pnpm(...args) {
+  const [cmd, ...pre] = pnpmCommand();
+  return run(cmd, [...pre, ...args]);
+}
+
+function ensureInstalled() {
+  const marker = join(root, 'node_modules', '.modules.yaml');
+  const lock = join(root, 'pnpm-lock.yaml');
+  if (existsSync(marker) && statSync(marker).mtimeMs >= statSync(lock).mtimeMs) return;
+  const status = pnpm('install', '--frozen-lockfile');
+  if (status !== 0) process.exit(status);
+}
+
+const task = process.argv[2];
+ensureInstalled();
+switch (task) {
+  case 'install':
+    break;
+  case 'demo': {
+    const built = pnpm('exec', 'turbo', 'run', 'build', '--filter=@nqc/demo...', '--output-logs=errors-only');
+    if (built !== 0) process.exit(built);
+    process.exit(pnpm('--filter', '@nqc/demo', 'run', '--silent', 'demo', ...process.argv.slice(3)));
+  }
+  case 'test': {
+    const status = pnpm('exec', 'turbo', 'run', 'test', '--continue', ...process.argv.slice(3));
+    const { passed, failed, skipped } = summarize(root);
+    console.log(`\ntests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
+    process.exit(status !== 0 ? status : failed > 0 ? 1 : 0);
+  }
+  default:
+    console.error('usage: node tooling/scripts/task.mjs install|demo|test');
+    process.exit(2);
+}
