@@ -1,1 +1,3 @@
-export {};
+export { runCli, VERSION } from './main.js';
+export type { CliContext } from './context.js';
+export { CliError, ExitCode, describeError } from './errors.js';

@@ -1,0 +1,64 @@
+/**
+ * Errors of the `nqc` command. Every failure reaches the user as one line on stderr and a non-zero
+ * exit code; stack traces only with `--debug`.
+ */
+
+/** Exit codes of the `nqc` command. */
+export const ExitCode = {
+  ok: 0,
+  /** Any failure: bad input, wrong key, corrupted file, refused operation. */
+  failure: 1,
+  /** The command line itself was wrong (unknown flag, missing argument). */
+  usage: 2,
+  /** Interrupted by a signal (SIGINT / SIGTERM); temporary outputs were removed. */
+  interrupted: 130,
+} as const;
+
+/** A failure the CLI reports as one line, with a stable code for `--json` callers. */
+export class CliError extends Error {
+  /** Stable machine-readable code, e.g. `ERR_CLI_OUTPUT_EXISTS`. */
+  readonly code: string;
+  /** Process exit code. */
+  readonly exitCode: number;
+  constructor(code: string, message: string, exitCode: number = ExitCode.failure) {
+    super(message);
+    this.name = 'CliError';
+    this.code = code;
+    this.exitCode = exitCode;
+  }
+}
+
+interface CodedError {
+  code?: unknown;
+  message?: unknown;
+}
+
+/** Node system error codes that mean "could not read or write a file", with a plain wording. */
+const SYSTEM_ERRORS: Record<string, string> = {
+  ENOENT: 'no such file',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EISDIR: 'is a directory',
+  ENOTDIR: 'not a directory',
+  ENOSPC: 'no space left on device',
+  EROFS: 'read-only file system',
+  EEXIST: 'file exists',
+};
+
+/**
+ * Turns any thrown value into the one line the user sees, and a stable code.
+ * Library errors keep their own message (they are written to be shown) and `code`.
+ */
+export function describeError(error: unknown): { code: string; message: string; exitCode: number } {
+  if (error instanceof CliError) return { code: error.code, message: error.message, exitCode: error.exitCode };
+  const e = (typeof error === 'object' && error !== null ? error : {}) as CodedError & { path?: unknown; syscall?: unknown };
+  const code = typeof e.code === 'string' ? e.code : 'ERR_INTERNAL';
+  if (code in SYSTEM_ERRORS) {
+    const where = typeof e.path === 'string' ? `: ${e.path}` : '';
+    return { code: `ERR_IO_${code}`, message: `${SYSTEM_ERRORS[code]}${where}`, exitCode: ExitCode.failure };
+  }
+  if (code === 'EPIPE') return { code: 'ERR_IO_EPIPE', message: 'output closed early (broken pipe)', exitCode: ExitCode.failure };
+  const message = typeof e.message === 'string' && e.message.length > 0 ? e.message : String(error);
+  if (code === 'ERR_INTERNAL') return { code, message: `internal error: ${message} (run with --debug for details)`, exitCode: ExitCode.failure };
+  return { code, message, exitCode: ExitCode.failure };
+}
