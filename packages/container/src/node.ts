@@ -1,1 +1,102 @@
-export {};
+/**
+ * `@nqc/container/node`: Node-only fast paths. `nodeProvider` (node:crypto AEADs and SHA-256, byte-for-
+ * byte identical to the noble provider, ~10x faster), Node stream adapters, and file random access.
+ * @module
+ */
+import { createCipheriv, createDecipheriv, createHash } from 'node:crypto';
+import { open } from 'node:fs/promises';
+import { Duplex } from 'node:stream';
+import { fail } from './errors.js';
+import type { AeadName, ChunkAead, CryptoProvider, Sha256Hasher } from './provider.js';
+import type { SeekableSource } from './random-access.js';
+import { createDecryptStream, createEncryptStream, type DecryptOptions, type EncryptOptions } from './stream.js';
+import type { ParsedHeader } from './header.js';
+
+const NODE_ALG: Readonly<Record<AeadName, 'chacha20-poly1305' | 'aes-256-gcm'>> = {
+  'chacha20-poly1305': 'chacha20-poly1305',
+  'aes-256-gcm': 'aes-256-gcm',
+};
+
+function asU8(b: Buffer): Uint8Array {
+  return new Uint8Array(b.buffer, b.byteOffset, b.length);
+}
+
+/**
+ * node:crypto (OpenSSL) AEADs and SHA-256. Same bytes as `nobleProvider` (tested).
+ * Note: for chacha20-poly1305 node:crypto needs `authTagLength: 16` passed explicitly.
+ */
+export const nodeProvider: CryptoProvider = Object.freeze({
+  name: 'node',
+  aead(name: AeadName, key: Uint8Array): ChunkAead {
+    const alg = NODE_ALG[name];
+    if (!alg) fail('ERR_FORMAT_INVALID_ARGUMENT', `unknown AEAD ${String(name)}`);
+    return {
+      seal(nonce, plaintext) {
+        const c = createCipheriv(alg, key, nonce, { authTagLength: 16 } as never);
+        const out = Buffer.allocUnsafe(plaintext.length + 16);
+        const n = c.update(plaintext).copy(out, 0);
+        c.final();
+        (c as unknown as { getAuthTag(): Buffer }).getAuthTag().copy(out, n);
+        return asU8(out);
+      },
+      open(nonce, ciphertext) {
+        if (ciphertext.length < 16) return null;
+        const d = createDecipheriv(alg, key, nonce, { authTagLength: 16 } as never);
+        (d as unknown as { setAuthTag(t: Uint8Array): void }).setAuthTag(ciphertext.subarray(ciphertext.length - 16));
+        const pt = d.update(ciphertext.subarray(0, ciphertext.length - 16));
+        try {
+          d.final();
+        } catch {
+          return null;
+        }
+        return asU8(pt);
+      },
+    };
+  },
+  sha256(): Sha256Hasher {
+    const h = createHash('sha256');
+    return { update: (d) => void h.update(d), digest: () => asU8(h.digest()) };
+  },
+});
+
+/**
+ * Node `Duplex` that encrypts (plaintext in, envelope out), using `nodeProvider` unless told otherwise.
+ * @example
+ * ```ts
+ * await pipeline(createReadStream('a'), createEncryptDuplex({ fileKey, stanzas }), createWriteStream('a.nqc'));
+ * ```
+ */
+export function createEncryptDuplex(opts: EncryptOptions): Duplex {
+  return Duplex.fromWeb(createEncryptStream({ provider: nodeProvider, ...opts }) as never);
+}
+
+/**
+ * Node `Duplex` that decrypts (envelope in, plaintext out), using `nodeProvider` unless told otherwise.
+ * `header` resolves once the header is authenticated.
+ */
+export function createDecryptDuplex(opts: DecryptOptions): { duplex: Duplex; header: Promise<ParsedHeader> } {
+  const d = createDecryptStream({ provider: nodeProvider, ...opts });
+  return { duplex: Duplex.fromWeb({ readable: d.readable, writable: d.writable } as never), header: d.header };
+}
+
+/**
+ * Opens a file as a {@link SeekableSource} for `openRandomAccess` / `openChunk`. Call `close()` after.
+ */
+export async function fileSource(path: string): Promise<SeekableSource & { close(): Promise<void> }> {
+  const fh = await open(path, 'r');
+  const { size } = await fh.stat();
+  return {
+    size,
+    async read(offset: number, length: number): Promise<Uint8Array> {
+      const buf = new Uint8Array(Math.max(0, Math.min(length, size - offset)));
+      let got = 0;
+      while (got < buf.length) {
+        const { bytesRead } = await fh.read(buf, got, buf.length - got, offset + got);
+        if (bytesRead === 0) break;
+        got += bytesRead;
+      }
+      return buf.subarray(0, got);
+    },
+    close: () => fh.close(),
+  };
+}
