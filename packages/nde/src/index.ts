@@ -1,1 +1,32 @@
-export {};
+/**
+ * `@nqc/nde`: the neural dynamic encryption layer of nqc, browser-safe entry (reference backend).
+ *
+ * EXPERIMENTAL AND UNANALYSED. NDE is a keystream from a small integer neural network whose weights
+ * come from the key; it does no authentication and must only ever run inside a standard AEAD (the
+ * envelope container does this). The ONNX backend and worker pool are in `@nqc/nde/node`.
+ *
+ * @packageDocumentation
+ */
+export {
+  NDE_BLOCK_SIZE,
+  NDE_KEY_LENGTH,
+  NDE_LABELS,
+  NDE_MAX_CHUNK_INDEX,
+  NDE_MAX_SALT_LENGTH,
+  NDE_MIX,
+  NDE_MIX_SHIFT,
+  NDE_MODEL_FILE,
+  NDE_MODEL_ID,
+  NDE_MODEL_ID_HEX,
+  NDE_VERSION,
+  ndeModelId,
+} from './constants.js';
+export { NqcNdeError, type NqcNdeErrorCode } from './errors.js';
+export { createReferenceNde, referenceBackend, type NdeReferenceBackend } from './reference.js';
+export {
+  createNdeTransform,
+  NDE_DEFAULT_CHUNK_SIZE,
+  NDE_MAX_CHUNK_SIZE,
+  type NdeStreamOptions,
+} from './stream.js';
+export type { NdeBackend, NdeChunk } from './types.js';

@@ -1,0 +1,56 @@
+/**
+ * Fixed parameters of NDE v1. Changing any of them changes every ciphertext: bump NDE_VERSION, the
+ * HKDF labels and the model file together.
+ */
+
+/** Format version of the NDE construction (the `v1` in the HKDF labels and the model name). */
+export const NDE_VERSION = 1;
+
+/** Bytes per block; also the width of both dense layers. */
+export const NDE_BLOCK_SIZE = 128;
+
+/** Key length in bytes. */
+export const NDE_KEY_LENGTH = 32;
+
+/** Longest salt accepted, in bytes (HKDF takes any length; the bound keeps input checks strict). */
+export const NDE_MAX_SALT_LENGTH = 1024;
+
+/** Largest chunk index (the container uses up to 2^32 chunks; JS safe integers go further). */
+export const NDE_MAX_CHUNK_INDEX = Number.MAX_SAFE_INTEGER;
+
+/**
+ * Odd 32-bit multiplier of the mixing nonlinearity: `sigma(acc) = ((acc mod 2^32) * NDE_MIX mod 2^32) >> 24`.
+ * It is floor(2^32 / golden ratio) (Knuth's multiplicative hashing constant): fixed, public, no secret.
+ */
+export const NDE_MIX = 0x9e3779b1;
+
+/** Right shift of the mixing nonlinearity (keeps the top byte of the 32-bit product). */
+export const NDE_MIX_SHIFT = 24;
+
+/** Versioned HKDF-SHA-256 `info` labels (domain separation). */
+export const NDE_LABELS = {
+  w1: 'nqc/v1/nde/w1',
+  z1: 'nqc/v1/nde/z1',
+  w2: 'nqc/v1/nde/w2',
+  z2: 'nqc/v1/nde/z2',
+  iv: 'nqc/v1/nde/iv',
+} as const;
+
+/** File name of the shipped model, under the package's `model/` folder. */
+export const NDE_MODEL_FILE = 'nde-v1.onnx';
+
+/**
+ * SHA-256 of the shipped model file `model/nde-v1.onnx`, hex. The envelope header names the NDE layer
+ * by this value; the ONNX backend refuses a model file whose hash differs.
+ */
+export const NDE_MODEL_ID_HEX = '19be7157829ac4de149372e2fabac5b525fe037c53058468c108488f552329d2';
+
+/** {@link NDE_MODEL_ID_HEX} as 32 bytes. A fresh copy each time it is read, so callers cannot alter it. */
+export function ndeModelId(): Uint8Array {
+  const out = new Uint8Array(32);
+  for (let i = 0; i < 32; i++) out[i] = parseInt(NDE_MODEL_ID_HEX.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+/** {@link NDE_MODEL_ID_HEX} as 32 bytes (frozen view semantics are not available for typed arrays: do not mutate). */
+export const NDE_MODEL_ID: Uint8Array = ndeModelId();

@@ -1,0 +1,145 @@
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
+import { _checkItems, _checkKeySalt } from '../checks.js';
+import { _deriveParams, _ParamCache, _wipeParams } from '../derive.js';
+import { NqcNdeError } from '../errors.js';
+import type { NdeBackend, NdeChunk } from '../types.js';
+import { _packJob, _unpackJob } from './job.js';
+import { _KAT, _katInputs } from './kat.js';
+import { _createInlineRunner, _createWorkerRunners, _defaultWorkers, type OnnxRunner } from './runner.js';
+import { _loadModel } from './runtime.js';
+
+/** Options of {@link createOnnxBackend}. */
+export interface OnnxBackendOptions {
+  /**
+   * Worker threads, each running its own single-threaded session. `0` runs the model in the calling
+   * thread (which `session.run` blocks). Default: one per core, at most 8.
+   */
+  workers?: number;
+  /** Path of the model file (default: the shipped `model/nde-v1.onnx`); it must hash to NDE_MODEL_ID. */
+  modelPath?: string;
+}
+
+/** Runs the known-answer vectors on one runner; rejects with ERR_NDE_SELF_TEST_FAILED on any difference. */
+async function selfTest(runner: OnnxRunner): Promise<void> {
+  const { key, salt, items } = _katInputs();
+  const params = _deriveParams(key, salt);
+  try {
+    for (const decrypt of [false, true]) {
+      const kat = decrypt ? _KAT.decrypt : _KAT.encrypt;
+      const job = _packJob(params, items, decrypt);
+      let got: string;
+      try {
+        const outs = _unpackJob(job, await runner.run(job), items);
+        got = bytesToHex(sha256(Uint8Array.from(outs.flatMap((o) => [...o]))));
+      } catch (err) {
+        throw new NqcNdeError('ERR_NDE_SELF_TEST_FAILED', 'ONNX backend self-test could not run', { cause: err });
+      }
+      if (got !== kat) {
+        throw new NqcNdeError(
+          'ERR_NDE_SELF_TEST_FAILED',
+          `ONNX backend disagrees with the NDE v1 known answers (${decrypt ? 'decrypt' : 'encrypt'}): refusing to run`,
+        );
+      }
+    }
+  } finally {
+    _wipeParams(params);
+  }
+}
+
+/**
+ * Splits a batch into `parts` contiguous groups of near-equal total blocks (chunks stay whole).
+ */
+function split(items: readonly { item: NdeChunk; at: number }[], parts: number): { item: NdeChunk; at: number }[][] {
+  if (parts <= 1 || items.length <= 1) return [items.slice()];
+  const groups: { item: NdeChunk; at: number }[][] = [];
+  const per = Math.ceil(items.length / Math.min(parts, items.length));
+  for (let i = 0; i < items.length; i += per) groups.push(items.slice(i, i + per));
+  return groups;
+}
+
+/**
+ * Creates the onnxruntime-node backend. The session(s) start lazily on first use, and each one runs
+ * the known-answer self-test before its first real batch.
+ *
+ * @param opts - worker count and model path
+ * @returns a backend whose calls reject with `ERR_NDE_BACKEND_UNAVAILABLE` (no onnxruntime-node),
+ *   `ERR_NDE_MODEL_MISMATCH` (model file is not NDE_MODEL_ID) or `ERR_NDE_SELF_TEST_FAILED`
+ * @example
+ * ```ts
+ * const nde = createOnnxBackend({ workers: 2 });
+ * const [ct] = await nde.encryptChunks(key, salt, [{ index: 0, data }]);
+ * await nde.close();
+ * ```
+ */
+export function createOnnxBackend(opts: OnnxBackendOptions = {}): NdeBackend & { ready(): Promise<void> } {
+  const workers = opts.workers ?? undefined;
+  if (workers !== undefined && (!Number.isSafeInteger(workers) || workers < 0 || workers > 64)) {
+    throw new NqcNdeError('ERR_NDE_INVALID_INPUT', `"workers" expected an integer in 0..64, got ${String(workers)}`);
+  }
+  const cache = new _ParamCache();
+  let runnersPromise: Promise<OnnxRunner[]> | undefined;
+  let closed = false;
+
+  const start = async (): Promise<OnnxRunner[]> => {
+    const model = await _loadModel(opts.modelPath);
+    const count = workers ?? _defaultWorkers();
+    const runners = count === 0 ? [await _createInlineRunner(model)] : await _createWorkerRunners(model, count);
+    try {
+      await Promise.all(runners.map(selfTest));
+    } catch (err) {
+      await Promise.all(runners.map((r) => r.close()));
+      throw err;
+    }
+    return runners;
+  };
+  const runners = (): Promise<OnnxRunner[]> => {
+    if (closed) return Promise.reject(new NqcNdeError('ERR_NDE_CLOSED', 'the NDE backend is closed'));
+    runnersPromise ??= start().catch((err: unknown) => {
+      runnersPromise = undefined; // a later call may retry (e.g. after installing onnxruntime-node)
+      throw err;
+    });
+    return runnersPromise;
+  };
+
+  const runBatch = async (key: Uint8Array, salt: Uint8Array, items: NdeChunk[], decrypt: boolean): Promise<Uint8Array[]> => {
+    _checkKeySalt(key, salt);
+    _checkItems(items);
+    const pool = await runners();
+    const params = cache.get(key, salt);
+    const results: Uint8Array[] = new Array<Uint8Array>(items.length);
+    const work: { item: NdeChunk; at: number }[] = [];
+    items.forEach((item, at) => {
+      if (item.data.length === 0) results[at] = new Uint8Array(0);
+      else work.push({ item, at });
+    });
+    // Long chunks first in each group would not change the padded size; keep order for locality.
+    const groups = split(work, pool.length);
+    await Promise.all(
+      groups.map(async (group, g) => {
+        const chunks = group.map((w) => w.item);
+        const job = _packJob(params, chunks, decrypt);
+        const outs = _unpackJob(job, await pool[g % pool.length]!.run(job), chunks);
+        group.forEach((w, i) => (results[w.at] = outs[i]!));
+      }),
+    );
+    return results;
+  };
+
+  return {
+    name: 'onnx',
+    encryptChunks: (key, salt, items) => runBatch(key, salt, items, false),
+    decryptChunks: (key, salt, items) => runBatch(key, salt, items, true),
+    ready: async () => {
+      await runners();
+    },
+    close: async () => {
+      closed = true;
+      cache.clear();
+      const p = runnersPromise;
+      runnersPromise = undefined;
+      if (p) await Promise.all((await p.catch(() => [] as OnnxRunner[])).map((r) => r.close()));
+    },
+  };
+}
+

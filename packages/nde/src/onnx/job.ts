@@ -1,0 +1,44 @@
+import { NDE_BLOCK_SIZE } from '../constants.js';
+import { _deriveIv, type NdeParams } from '../derive.js';
+import type { NdeChunk } from '../types.js';
+
+const N = NDE_BLOCK_SIZE;
+
+/**
+ * One `session.run`: a batch of chunks laid out as the model's `data` input [batch, blocks, 128],
+ * zero-padded to the longest chunk. Plain data only: it is posted to worker threads as is.
+ * @internal
+ */
+export interface OnnxJob {
+  batch: number;
+  blocks: number;
+  data: Uint8Array;
+  iv: Uint8Array;
+  w1: Uint8Array;
+  z1: Uint8Array;
+  w2: Uint8Array;
+  z2: Uint8Array;
+  decrypt: boolean;
+}
+
+/** Packs chunks (all non-empty) into a job. @internal */
+export function _packJob(params: NdeParams, items: readonly NdeChunk[], decrypt: boolean): OnnxJob {
+  let blocks = 0;
+  for (const it of items) blocks = Math.max(blocks, Math.ceil(it.data.length / N));
+  const stride = blocks * N;
+  const data = new Uint8Array(items.length * stride);
+  const iv = new Uint8Array(items.length * N);
+  items.forEach((it, b) => {
+    data.set(it.data, b * stride);
+    _deriveIv(params.prk, it.index, iv, b * N);
+  });
+  const { w1, z1, w2, z2 } = params;
+  return { batch: items.length, blocks, data, iv, w1, z1, w2, z2, decrypt };
+}
+
+/** Cuts the model's output back into per-chunk results. @internal */
+export function _unpackJob(job: OnnxJob, out: Uint8Array, items: readonly NdeChunk[]): Uint8Array[] {
+  const stride = job.blocks * N;
+  // slice (a copy) rather than subarray: results must not pin the whole batch buffer.
+  return items.map((it, b) => out.slice(b * stride, b * stride + it.data.length));
+}

@@ -1,0 +1,124 @@
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { runJob, SESSION_OPTIONS } from '../../worker/onnx-session.mjs';
+import { NqcNdeError } from '../errors.js';
+import type { OnnxJob } from './job.js';
+import { _loadOrt, _WORKER_PATH } from './runtime.js';
+
+/** Something that runs jobs on the NDE model. @internal */
+export interface OnnxRunner {
+  run(job: OnnxJob): Promise<Uint8Array>;
+  close(): Promise<void>;
+}
+
+function failed(err: unknown): NqcNdeError {
+  return err instanceof NqcNdeError
+    ? err
+    : new NqcNdeError('ERR_NDE_BACKEND_FAILED', `onnxruntime failed: ${err instanceof Error ? err.message : String(err)}`, {
+        cause: err,
+      });
+}
+
+/** Runs jobs on a session in the calling thread (blocks it while the kernel runs). @internal */
+export async function _createInlineRunner(model: Uint8Array): Promise<OnnxRunner> {
+  const ort = await _loadOrt();
+  let session: Awaited<ReturnType<typeof ort.InferenceSession.create>>;
+  try {
+    session = await ort.InferenceSession.create(model, SESSION_OPTIONS);
+  } catch (err) {
+    throw new NqcNdeError('ERR_NDE_BACKEND_UNAVAILABLE', 'onnxruntime-node cannot load the NDE model', { cause: err });
+  }
+  return {
+    run: async (job) => {
+      try {
+        return await runJob(ort, session, job);
+      } catch (err) {
+        throw failed(err);
+      }
+    },
+    close: () => session.release(),
+  };
+}
+
+interface Pending {
+  resolve(out: Uint8Array): void;
+  reject(err: unknown): void;
+}
+
+/** One worker thread with its own session. @internal */
+class WorkerRunner implements OnnxRunner {
+  readonly #worker: Worker;
+  readonly #pending = new Map<number, Pending>();
+  readonly ready: Promise<void>;
+  #nextId = 0;
+  #dead: NqcNdeError | undefined;
+
+  constructor(model: Uint8Array) {
+    this.#worker = new Worker(_WORKER_PATH, { workerData: { model } });
+    this.#worker.unref();
+    this.ready = new Promise<void>((resolve, reject) => {
+      const onMessage = (msg: { type?: string; id?: number; out?: Uint8Array; error?: string }): void => {
+        if (msg.type === 'ready') {
+          resolve();
+          return;
+        }
+        const p = this.#pending.get(msg.id!);
+        if (!p) return;
+        this.#pending.delete(msg.id!);
+        if (this.#pending.size === 0) this.#worker.unref();
+        if (msg.error !== undefined) p.reject(new NqcNdeError('ERR_NDE_BACKEND_FAILED', `onnxruntime failed: ${msg.error}`));
+        else p.resolve(msg.out!);
+      };
+      const onError = (err: unknown): void => {
+        this.#dead = new NqcNdeError('ERR_NDE_BACKEND_FAILED', 'NDE worker thread failed', { cause: err });
+        reject(this.#dead);
+        for (const p of this.#pending.values()) p.reject(this.#dead);
+        this.#pending.clear();
+      };
+      this.#worker.on('message', onMessage);
+      this.#worker.on('error', onError);
+      this.#worker.on('exit', (code) => {
+        if (!this.#dead) onError(new Error(`worker exited with code ${code}`));
+      });
+    });
+    // Avoid an unhandled rejection if the worker dies before anyone awaits `ready`.
+    this.ready.catch(() => undefined);
+  }
+
+  run(job: OnnxJob): Promise<Uint8Array> {
+    if (this.#dead) return Promise.reject(this.#dead);
+    const id = this.#nextId++;
+    return new Promise<Uint8Array>((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      this.#worker.ref();
+      // data and iv are per-job buffers: transfer them; the weights are shared and get copied.
+      this.#worker.postMessage({ id, job }, [job.data.buffer as ArrayBuffer, job.iv.buffer as ArrayBuffer]);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.#dead ??= new NqcNdeError('ERR_NDE_CLOSED', 'the NDE backend is closed');
+    await this.#worker.terminate();
+  }
+}
+
+/**
+ * Starts `count` worker threads, each with its own session.
+ * @internal
+ */
+export async function _createWorkerRunners(model: Uint8Array, count: number): Promise<OnnxRunner[]> {
+  await _loadOrt(); // fail fast, with the typed error, if the package is missing
+  const runners = Array.from({ length: count }, () => new WorkerRunner(model));
+  try {
+    await Promise.all(runners.map((r) => r.ready));
+  } catch (err) {
+    await Promise.all(runners.map((r) => r.close()));
+    throw err;
+  }
+  return runners;
+}
+
+/** Default pool size: one worker per core, at most 8. @internal */
+export function _defaultWorkers(): number {
+  return Math.max(1, Math.min(8, availableParallelism()));
+}

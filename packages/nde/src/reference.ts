@@ -1,0 +1,170 @@
+/**
+ * The reference backend: the specification of NDE v1 in plain TypeScript (runs in browsers).
+ *
+ * For one chunk with key-derived (w1, z1, w2, z2) and starting state h = iv(index), each 128-byte
+ * block d (the last may be shorter; it is computed as if zero-padded) gives:
+ *
+ *   a1[j] = sigma( sum_k h[k]  * (w1[k][j] - z1[j]) )      hidden layer   (int32, never overflows)
+ *   ks[j] = sigma( sum_k a1[k] * (w2[k][j] - z2[j]) )      keystream
+ *   out[j] = d[j] XOR ks[j]
+ *   c = (encrypting ? out : d)                              the ciphertext block
+ *   h[j] = a1[j] XOR c[j]                                    state carried to the next block
+ *   sigma(acc) = ((acc mod 2^32) * 0x9E3779B1 mod 2^32) >> 24
+ *
+ * |acc| <= 128 * 255 * 255 < 2^23, so every accumulator is exact in int32 on every kernel.
+ */
+import { NDE_BLOCK_SIZE, NDE_MIX, NDE_MIX_SHIFT } from './constants.js';
+import { _checkBytes, _checkIndex, _checkItems, _checkKeySalt } from './checks.js';
+import { _deriveIv, _ParamCache, type NdeParams } from './derive.js';
+import type { NdeBackend, NdeChunk } from './types.js';
+
+const N = NDE_BLOCK_SIZE;
+
+/** Per-(key, salt) tables and scratch buffers of the reference loop. @internal */
+export class _ReferenceKernel {
+  // Weights minus zero points, as int32: wz[k*N + j] = w[k][j] - z[j] in [-255, 255].
+  readonly #wz1 = new Int32Array(N * N);
+  readonly #wz2 = new Int32Array(N * N);
+  readonly #acc = new Int32Array(N);
+  readonly #h = new Uint8Array(N);
+  readonly #a1 = new Uint8Array(N);
+  readonly #ks = new Uint8Array(N);
+  readonly #params: NdeParams;
+
+  constructor(params: NdeParams) {
+    this.#params = params;
+    for (let k = 0; k < N; k++) {
+      for (let j = 0; j < N; j++) {
+        this.#wz1[k * N + j] = params.w1[k * N + j]! - params.z1[j]!;
+        this.#wz2[k * N + j] = params.w2[k * N + j]! - params.z2[j]!;
+      }
+    }
+  }
+
+  // out[j] = sigma(sum_k x[k] * wz[k][j])
+  #layer(x: Uint8Array, wz: Int32Array, out: Uint8Array): void {
+    const acc = this.#acc;
+    acc.fill(0);
+    for (let k = 0; k < N; k++) {
+      const xk = x[k]!;
+      const row = k * N;
+      for (let j = 0; j < N; j++) acc[j] = (acc[j]! + xk * wz[row + j]!) | 0;
+    }
+    for (let j = 0; j < N; j++) out[j] = Math.imul(acc[j]!, NDE_MIX) >>> NDE_MIX_SHIFT;
+  }
+
+  /** Encrypts (`decrypt` false) or decrypts `data` as chunk `index` into `out` (same length). */
+  run(index: number, data: Uint8Array, out: Uint8Array, decrypt: boolean): void {
+    const h = this.#h;
+    const a1 = this.#a1;
+    const ks = this.#ks;
+    _deriveIv(this.#params.prk, index, h);
+    for (let off = 0; off < data.length; off += N) {
+      const len = Math.min(N, data.length - off);
+      this.#layer(h, this.#wz1, a1);
+      this.#layer(a1, this.#wz2, ks);
+      for (let j = 0; j < len; j++) {
+        const d = data[off + j]!;
+        const o = d ^ ks[j]!;
+        out[off + j] = o;
+        h[j] = a1[j]! ^ (decrypt ? d : o);
+      }
+      // Bytes past the end of a partial block are zero: c[j] = 0 when decrypting, ks[j] when encrypting.
+      // The state after the last block is never used, so they do not matter; set them as the ONNX graph does.
+      for (let j = len; j < N; j++) h[j] = a1[j]! ^ (decrypt ? 0 : ks[j]!);
+    }
+  }
+
+  wipe(): void {
+    this.#wz1.fill(0);
+    this.#wz2.fill(0);
+    this.#acc.fill(0);
+    this.#h.fill(0);
+    this.#a1.fill(0);
+    this.#ks.fill(0);
+  }
+}
+
+/** The synchronous reference backend: the specification of NDE v1. */
+export interface NdeReferenceBackend extends NdeBackend {
+  /**
+   * Encrypts one chunk synchronously. Output length = input length.
+   * @param key - 32-byte NDE key
+   * @param salt - envelope salt (0..1024 bytes)
+   * @param index - chunk index, a non-negative safe integer
+   * @param data - plaintext of any length
+   * @throws NqcNdeError `ERR_NDE_INVALID_INPUT` on a bad argument
+   */
+  encryptChunk(key: Uint8Array, salt: Uint8Array, index: number, data: Uint8Array): Uint8Array;
+  /** Decrypts one chunk synchronously; see {@link NdeReferenceBackend.encryptChunk}. */
+  decryptChunk(key: Uint8Array, salt: Uint8Array, index: number, data: Uint8Array): Uint8Array;
+}
+
+function createReferenceBackend(): NdeReferenceBackend {
+  const cache = new _ParamCache();
+  let kernel: _ReferenceKernel | undefined;
+  let kernelParams: NdeParams | undefined;
+  const kernelFor = (key: Uint8Array, salt: Uint8Array): _ReferenceKernel => {
+    const params = cache.get(key, salt);
+    if (kernel === undefined || kernelParams !== params) {
+      kernel?.wipe();
+      kernel = new _ReferenceKernel(params);
+      kernelParams = params;
+    }
+    return kernel;
+  };
+  const one = (key: Uint8Array, salt: Uint8Array, index: number, data: Uint8Array, decrypt: boolean): Uint8Array => {
+    _checkKeySalt(key, salt);
+    _checkIndex(index);
+    _checkBytes(data, 'data');
+    const out = new Uint8Array(data.length);
+    kernelFor(key, salt).run(index, data, out, decrypt);
+    return out;
+  };
+  const many = (key: Uint8Array, salt: Uint8Array, items: NdeChunk[], decrypt: boolean): Uint8Array[] => {
+    _checkKeySalt(key, salt);
+    _checkItems(items);
+    const k = kernelFor(key, salt);
+    return items.map(({ index, data }) => {
+      const out = new Uint8Array(data.length);
+      k.run(index, data, out, decrypt);
+      return out;
+    });
+  };
+  return {
+    name: 'reference',
+    encryptChunk: (key, salt, index, data) => one(key, salt, index, data, false),
+    decryptChunk: (key, salt, index, data) => one(key, salt, index, data, true),
+    // Async wrappers: errors become rejections, like the ONNX backend's.
+    encryptChunks: async (key, salt, items) => many(key, salt, items, false),
+    decryptChunks: async (key, salt, items) => many(key, salt, items, true),
+    close: async () => {
+      kernel?.wipe();
+      kernel = kernelParams = undefined;
+      cache.clear();
+    },
+  };
+}
+
+/**
+ * The pure-TypeScript backend (no dependencies beyond @noble/hashes; runs in browsers). It is the
+ * specification: the ONNX backend must match it byte for byte.
+ *
+ * @example
+ * ```ts
+ * import { referenceBackend } from '@nqc/nde';
+ * const key = crypto.getRandomValues(new Uint8Array(32));
+ * const salt = crypto.getRandomValues(new Uint8Array(16));
+ * const ct = referenceBackend.encryptChunk(key, salt, 0, new TextEncoder().encode('hello'));
+ * const pt = referenceBackend.decryptChunk(key, salt, 0, ct);
+ * ```
+ */
+export const referenceBackend: NdeReferenceBackend = createReferenceBackend();
+
+/**
+ * Creates a fresh reference backend with its own parameter cache (use one per key holder if you want
+ * `close()` to wipe only your secrets).
+ */
+export function createReferenceNde(): NdeReferenceBackend {
+  return createReferenceBackend();
+}

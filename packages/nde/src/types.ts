@@ -1,0 +1,30 @@
+/** One chunk to process: its index in the stream and its bytes (any length, including 0). */
+export interface NdeChunk {
+  /** chunk index: a non-negative safe integer; the starting state is derived from it */
+  index: number;
+  /** plaintext (encrypt) or ciphertext (decrypt) */
+  data: Uint8Array;
+}
+
+/**
+ * What every NDE backend provides. All backends give identical bytes for identical inputs.
+ *
+ * NDE does no authentication: run its output inside a standard AEAD (the envelope container does).
+ */
+export interface NdeBackend {
+  /** `'reference'` or `'onnx'` */
+  readonly name: 'reference' | 'onnx';
+  /**
+   * Encrypts a batch of chunks that share one (key, salt). `result[i]` has the length of `items[i].data`.
+   * @param key - 32-byte NDE key (derive it from the file key with its own HKDF label)
+   * @param salt - envelope salt (0..1024 bytes)
+   * @param items - chunks with their indices
+   * @throws NqcNdeError (as a rejection): `ERR_NDE_INVALID_INPUT`, and for ONNX `ERR_NDE_SELF_TEST_FAILED`,
+   *   `ERR_NDE_BACKEND_FAILED`, `ERR_NDE_CLOSED`
+   */
+  encryptChunks(key: Uint8Array, salt: Uint8Array, items: NdeChunk[]): Promise<Uint8Array[]>;
+  /** Decrypts a batch of chunks; see {@link NdeBackend.encryptChunks}. */
+  decryptChunks(key: Uint8Array, salt: Uint8Array, items: NdeChunk[]): Promise<Uint8Array[]>;
+  /** Wipes cached key material and releases sessions and worker threads. */
+  close(): Promise<void>;
+}

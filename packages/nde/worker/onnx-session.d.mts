@@ -1,0 +1,20 @@
+// Types of onnx-session.mjs (plain JS so that worker threads can load it; see that file).
+import type { InferenceSession } from 'onnxruntime-node';
+
+export declare const SESSION_OPTIONS: InferenceSession.SessionOptions;
+
+export declare function runJob(
+  ort: typeof import('onnxruntime-node'),
+  session: InferenceSession,
+  job: {
+    batch: number;
+    blocks: number;
+    data: Uint8Array;
+    iv: Uint8Array;
+    w1: Uint8Array;
+    z1: Uint8Array;
+    w2: Uint8Array;
+    z2: Uint8Array;
+    decrypt: boolean;
+  },
+): Promise<Uint8Array>;

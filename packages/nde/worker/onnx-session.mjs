@@ -1,0 +1,40 @@
+// Runs one NDE job on an onnxruntime-node session. Plain JavaScript on purpose: it is loaded by worker
+// threads, which cannot run the TypeScript sources (tests run from src/), and by the in-process runner.
+//
+// session.run returns a Promise but blocks the JS thread while the native kernel runs, so parallelism
+// comes from worker threads, each with a single intra-op thread.
+
+/** Session options: one thread, sequential, quiet (ORT warns about nothing useful here). */
+export const SESSION_OPTIONS = {
+  intraOpNumThreads: 1,
+  interOpNumThreads: 1,
+  executionMode: 'sequential',
+  graphOptimizationLevel: 'all',
+  logSeverityLevel: 3,
+};
+
+/**
+ * @param {typeof import('onnxruntime-node')} ort
+ * @param {import('onnxruntime-node').InferenceSession} session
+ * @param {{batch:number,blocks:number,data:Uint8Array,iv:Uint8Array,w1:Uint8Array,z1:Uint8Array,w2:Uint8Array,z2:Uint8Array,decrypt:boolean}} job
+ * @returns {Promise<Uint8Array>} the `out` tensor's bytes, [batch, blocks, 128]
+ */
+export async function runJob(ort, session, job) {
+  const n = 128;
+  const feeds = {
+    data: new ort.Tensor('uint8', job.data, [job.batch, job.blocks, n]),
+    iv: new ort.Tensor('uint8', job.iv, [job.batch, n]),
+    w1: new ort.Tensor('uint8', job.w1, [n, n]),
+    z1: new ort.Tensor('uint8', job.z1, [n]),
+    w2: new ort.Tensor('uint8', job.w2, [n, n]),
+    z2: new ort.Tensor('uint8', job.z2, [n]),
+    decrypt: new ort.Tensor('bool', new Uint8Array([job.decrypt ? 1 : 0]), []),
+  };
+  const result = await session.run(feeds, ['out']);
+  const out = result.out;
+  const bytes = /** @type {Uint8Array} */ (out.data);
+  if (!(bytes instanceof Uint8Array) || bytes.length !== job.data.length) {
+    throw new Error(`model returned ${out.type} of ${bytes.length} elements, expected uint8 of ${job.data.length}`);
+  }
+  return bytes;
+}

@@ -1,0 +1,27 @@
+// Worker thread of the @nqc/nde ONNX pool: owns one InferenceSession (one intra-op thread) and runs
+// the jobs the main thread posts. The main thread verified the model bytes against NDE_MODEL_ID.
+import { parentPort, workerData } from 'node:worker_threads';
+import { runJob, SESSION_OPTIONS } from './onnx-session.mjs';
+
+const ort = await import('onnxruntime-node');
+const session = await ort.InferenceSession.create(workerData.model, SESSION_OPTIONS);
+
+parentPort.on('message', async (msg) => {
+  if (msg.type === 'close') {
+    await session.release();
+    parentPort.close();
+    return;
+  }
+  try {
+    const out = await runJob(ort, session, msg.job);
+    // Wipe the weights copy this worker received.
+    msg.job.w1.fill(0);
+    msg.job.w2.fill(0);
+    msg.job.z1.fill(0);
+    msg.job.z2.fill(0);
+    parentPort.postMessage({ id: msg.id, out }, [out.buffer]);
+  } catch (err) {
+    parentPort.postMessage({ id: msg.id, error: String(err && err.message ? err.message : err) });
+  }
+});
+parentPort.postMessage({ type: 'ready' });
