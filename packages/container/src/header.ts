@@ -445,6 +445,7 @@ export function parseHeader(bytes: Uint8Array): ParsedHeader {
     const start = r.pos;
     const type = r.u16();
     const len = r.u32();
+    if (type === 0) fail('ERR_FORMAT_UNKNOWN_SECTION', 'reserved section type 0');
     if (type <= lastType) fail('ERR_FORMAT_SECTION_ORDER', `section 0x${type.toString(16)} out of order`);
     lastType = type;
     const body = new ByteReader(header, `section 0x${type.toString(16)}`, r.pos, r.pos + len);
@@ -466,7 +467,7 @@ export function parseHeader(bytes: Uint8Array): ParsedHeader {
         stanzas = parseStanzas(body);
         break;
       default:
-        if (type & CRITICAL || type === 0) fail('ERR_FORMAT_UNKNOWN_SECTION', `unknown critical section 0x${type.toString(16)}`);
+        if (type & CRITICAL) fail('ERR_FORMAT_UNKNOWN_SECTION', `unknown critical section 0x${type.toString(16)}`);
         extra.push({ type, body: header.slice(body.pos, body.end) });
     }
   }
