@@ -188,6 +188,7 @@ export function parseIdentityFile(text: string, options: ParseIdentityOptions = 
 }
 
 function addKey(out: IdentityFileContents, line: string, n: number): void {
+  if (!line.toLowerCase().startsWith('nqc-')) fail(`line ${n}: expected a secret key string or a "#" comment`);
   let kind: string;
   try {
     kind = decodeKeyString(line).kind;

@@ -1,0 +1,135 @@
+import { describe, expect, it } from '@jest/globals';
+import {
+  generateIdentity,
+  generateSigningKey,
+  isEncryptedIdentityFile,
+  NqcPqlError,
+  parseIdentityFile,
+  serializeIdentityFile,
+  SigningKey,
+  type ScryptParams,
+} from '../src/index.js';
+
+const FAST: ScryptParams = { logN: 10, r: 8, p: 1 }; // tests only: real files default to ln=17
+const kem = generateIdentity();
+const sig = SigningKey.fromSeed('mldsa65', new Uint8Array(32).fill(2));
+const contents = { identities: [kem], signingKeys: [sig] };
+const created = new Date('2026-11-21T12:00:00.000Z');
+
+function failure(f: () => unknown): { code: string; message: string } {
+  try {
+    f();
+  } catch (e) {
+    if (!(e instanceof NqcPqlError)) throw e;
+    return { code: e.code, message: e.message };
+  }
+  throw new Error('expected an error');
+}
+
+describe('identity files', () => {
+  it('good_plain: comments with date and public keys, then the secret keys', () => {
+    const text = serializeIdentityFile(contents, { created });
+    const lines = text.split('\n');
+    expect(lines[0]).toBe('# nqc identity file');
+    expect(lines[1]).toBe('# created: 2026-11-21T12:00:00.000Z');
+    expect(lines[2]).toBe(`# recipient: ${kem.recipient().toString()}`);
+    expect(lines[3]).toBe(`# verifying key: ${sig.verifyingKey().toString()}`);
+    expect(lines[4]).toBe(kem.toString());
+    expect(lines[5]).toBe(sig.toString());
+    expect(isEncryptedIdentityFile(text)).toBe(false);
+    const back = parseIdentityFile(text);
+    expect(back.identities[0]!.publicKey).toEqual(kem.publicKey);
+    expect(back.signingKeys[0]!.publicKey).toEqual(sig.publicKey);
+    // CRLF and blank lines are accepted.
+    expect(parseIdentityFile(`\r\n${text.replaceAll('\n', '\r\n')}\r\n\r\n`).identities).toHaveLength(1);
+  });
+
+  it('good_encrypted: round trip with a passphrase; parameters recorded; secrets not visible', () => {
+    const text = serializeIdentityFile(contents, { passphrase: 'correct horse', scrypt: FAST, created });
+    expect(isEncryptedIdentityFile(text)).toBe(true);
+    expect(text).toMatch(/^nqc-identity\/v1 scrypt ln=10 r=8 p=1 salt=[A-Za-z0-9+/]{22}==$/m);
+    expect(text).not.toContain('NQC-SECRET');
+    expect(text).toContain(`# recipient: ${kem.recipient().toString()}`);
+    const back = parseIdentityFile(text, { passphrase: 'correct horse' });
+    expect(back.identities[0]!.toString()).toBe(kem.toString());
+    expect(back.signingKeys[0]!.toString()).toBe(sig.toString());
+    // NFC normalisation: a decomposed "é" opens a file written with the composed one.
+    const t2 = serializeIdentityFile(contents, { passphrase: 'caf\u00e9', scrypt: FAST });
+    expect(parseIdentityFile(t2, { passphrase: 'cafe\u0301' }).identities).toHaveLength(1);
+  });
+
+  it('fail_wrong_passphrase and fail_missing_passphrase: clear typed errors', () => {
+    const text = serializeIdentityFile(contents, { passphrase: 'correct horse', scrypt: FAST });
+    expect(failure(() => parseIdentityFile(text, { passphrase: 'wrong horse' }))).toEqual({
+      code: 'ERR_PQL_BAD_PASSPHRASE',
+      message: 'wrong passphrase (or the encrypted identity was modified)',
+    });
+    expect(failure(() => parseIdentityFile(text)).message).toBe(
+      'identity file is passphrase-protected: a passphrase is required',
+    );
+  });
+
+  it('fail_tampered: a changed parameter or ciphertext character fails authentication', () => {
+    const text = serializeIdentityFile(contents, { passphrase: 'pw', scrypt: FAST });
+    const lines = text.split('\n');
+    const p = lines.findIndex((l) => l.startsWith('nqc-identity/v1'));
+    const withR = [...lines];
+    withR[p] = withR[p]!.replace('r=8', 'r=9');
+    expect(failure(() => parseIdentityFile(withR.join('\n'), { passphrase: 'pw' })).code).toBe('ERR_PQL_BAD_PASSPHRASE');
+    const body = [...lines];
+    const c = body[p + 1]!;
+    body[p + 1] = (c[0] === 'A' ? 'B' : 'A') + c.slice(1);
+    expect(failure(() => parseIdentityFile(body.join('\n'), { passphrase: 'pw' })).code).toBe('ERR_PQL_BAD_PASSPHRASE');
+  });
+
+  it('fail_malformed: precise errors naming the line', () => {
+    const good = serializeIdentityFile(contents);
+    const cases: [string, string | RegExp][] = [
+      ['', 'identity file holds no secret keys'],
+      ['# only a comment\n', 'identity file holds no secret keys'],
+      [`${good}hello\n`, 'line 7: expected a secret key string or a "#" comment'],
+      [`${good}${kem.recipient().toString()}\n`, 'line 7: a public recipient is not allowed in an identity file (put it in a comment)'],
+      [good.replace(kem.toString(), kem.toString().slice(0, -1)), /^line 5: bad checksum/],
+      [good.replace(kem.toString(), kem.toString().toLowerCase()), 'line 5: a secret identity string must be upper case'],
+      ['-----BEGIN NQC ENCRYPTED IDENTITY-----\nnqc-identity/v1 scrypt ln=10 r=8 p=1 salt=AAAAAAAAAAAAAAAAAAAAAA==\nAAAA\n', /has no "-----END NQC ENCRYPTED IDENTITY-----" line/],
+      ['-----END NQC ENCRYPTED IDENTITY-----\n', 'line 1: "-----END NQC ENCRYPTED IDENTITY-----" without a matching BEGIN line'],
+    ];
+    for (const [text, msg] of cases) {
+      const f = failure(() => parseIdentityFile(text, { passphrase: 'x' }));
+      expect(f.code === 'ERR_PQL_IDENTITY_FILE' || f.code === 'ERR_PQL_KEY_STRING').toBe(true);
+      if (typeof msg === 'string') expect(f.message).toBe(msg);
+      else expect(f.message).toMatch(msg);
+    }
+  });
+
+  it('fail_params: hostile or malformed scrypt parameters are refused before any work', () => {
+    const base = (params: string, body = 'AAAA') =>
+      `-----BEGIN NQC ENCRYPTED IDENTITY-----\nnqc-identity/v1 scrypt ${params}\n${body}\n-----END NQC ENCRYPTED IDENTITY-----\n`;
+    const salt = 'salt=AAAAAAAAAAAAAAAAAAAAAA==';
+    expect(failure(() => parseIdentityFile(base(`ln=30 r=8 p=1 ${salt}`), { passphrase: 'x' })).message).toMatch(/scrypt parameters out of range/);
+    expect(failure(() => parseIdentityFile(base(`ln=20 r=16 p=1 ${salt}`), { passphrase: 'x' })).message).toMatch(/memory <= 1 GiB/);
+    expect(failure(() => parseIdentityFile(base(`ln=9 r=8 p=1 ${salt}`), { passphrase: 'x' })).message).toMatch(/out of range/);
+    expect(failure(() => parseIdentityFile(base('ln=10 r=8 p=1 salt=short'), { passphrase: 'x' })).message).toBe(
+      'line 2: expected "nqc-identity/v1 scrypt ln=N r=N p=N salt=BASE64"',
+    );
+    expect(failure(() => parseIdentityFile(base(`ln=10 r=8 p=1 ${salt}`, 'A!A'), { passphrase: 'x' })).message).toBe(
+      'line 3: invalid base64 line in encrypted block',
+    );
+    expect(failure(() => parseIdentityFile('x'.repeat((1 << 20) + 1))).message).toMatch(/too large/);
+  });
+
+  it('refuses to write nothing or with an empty passphrase', () => {
+    expect(failure(() => serializeIdentityFile({ identities: [], signingKeys: [] })).code).toBe('ERR_PQL_INVALID_INPUT');
+    expect(failure(() => serializeIdentityFile(contents, { passphrase: '' })).code).toBe('ERR_PQL_INVALID_INPUT');
+    expect(failure(() => serializeIdentityFile(contents, { passphrase: 'x', scrypt: { logN: 25, r: 8, p: 1 } })).code).toBe(
+      'ERR_PQL_IDENTITY_FILE',
+    );
+  });
+
+  it('holds several keys of several algorithms', () => {
+    const c = { identities: [generateIdentity('mlkem1024'), generateIdentity()], signingKeys: [generateSigningKey('mldsa87')] };
+    const back = parseIdentityFile(serializeIdentityFile(c));
+    expect(back.identities.map((i) => i.algorithm)).toEqual(['mlkem1024', 'xwing']);
+    expect(back.signingKeys.map((k) => k.algorithm)).toEqual(['mldsa87']);
+  });
+});
