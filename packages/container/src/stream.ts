@@ -335,7 +335,7 @@ export function createDecryptStream(opts: DecryptOptions): DecryptStream {
     if (rest < TAG_LENGTH) fail('ERR_FORMAT_TRUNCATED', 'envelope ends before the final chunk is complete');
     if (rest === TAG_LENGTH && index > 0) fail('ERR_FORMAT_EMPTY_LAST_CHUNK', 'final chunk is empty');
     const last = { index, data: openNext(rest, true) };
-    let finalItems = [...batch, last];
+    const finalItems = [...batch, last];
     batch = [];
     if (s.header.signer) {
       const sig = decodeTrailer(queue.take(s.trailer));
@@ -346,7 +346,6 @@ export function createDecryptStream(opts: DecryptOptions): DecryptStream {
     }
     if (queue.length !== 0) throw new Error('internal: bytes left after the trailer');
     await release(finalItems, controller);
-    finalItems = [];
   };
 
   const feed = async (bytes: Uint8Array, controller: TransformStreamDefaultController<Uint8Array>) => {

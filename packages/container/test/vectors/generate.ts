@@ -6,7 +6,6 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import {
   armor,
   deriveKeys,
-  encodeHeader,
   encryptEnvelope,
   nobleProvider,
   rewriteHeader,
