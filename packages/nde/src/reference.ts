@@ -19,13 +19,30 @@ import { _deriveIv, _ParamCache, type NdeParams } from './derive.js';
 import type { NdeBackend, NdeChunk } from './types.js';
 
 const N = NDE_BLOCK_SIZE;
+const H = N / 2;
+const TWO24 = 2 ** 24;
+
+/** Packs (w - z) two columns per float64 (layout in {@link _ReferenceKernel}). @internal */
+export function _packWeights(w: Uint8Array, z: Uint8Array, out: Float64Array): void {
+  for (let k = 0; k < N; k++) {
+    for (let m = 0; m < H; m++) {
+      const a = w[k * N + 2 * m]! - z[2 * m]!;
+      const b = w[k * N + 2 * m + 1]! - z[2 * m + 1]!;
+      out[m * N + k] = a + 256 + b * TWO24;
+    }
+  }
+}
 
 /** Per-(key, salt) tables and scratch buffers of the reference loop. @internal */
 export class _ReferenceKernel {
-  // Weights minus zero points, as int32: wz[k*N + j] = w[k][j] - z[j] in [-255, 255].
-  readonly #wz1 = new Int32Array(N * N);
-  readonly #wz2 = new Int32Array(N * N);
-  readonly #acc = new Int32Array(N);
+  // Weights minus zero points, two output columns packed per float64 (see #layer):
+  //   wz[k][j] = w[k][j] - z[j] in [-255, 255]
+  //   p[m*N + k] = (wz[k][2m] + 256) + wz[k][2m+1] * 2^24   (column-pair-major, for dot products)
+  // Every partial sum stays an integer below 2^47, so float64 arithmetic is exact: this halves the
+  // multiply-adds of the obvious int32 loop.
+  readonly #wz1 = new Float64Array(N * H);
+  readonly #wz2 = new Float64Array(N * H);
+  readonly #x = new Float64Array(N);
   readonly #h = new Uint8Array(N);
   readonly #a1 = new Uint8Array(N);
   readonly #ks = new Uint8Array(N);
@@ -33,24 +50,40 @@ export class _ReferenceKernel {
 
   constructor(params: NdeParams) {
     this.#params = params;
-    for (let k = 0; k < N; k++) {
-      for (let j = 0; j < N; j++) {
-        this.#wz1[k * N + j] = params.w1[k * N + j]! - params.z1[j]!;
-        this.#wz2[k * N + j] = params.w2[k * N + j]! - params.z2[j]!;
-      }
-    }
+    _packWeights(params.w1, params.z1, this.#wz1);
+    _packWeights(params.w2, params.z2, this.#wz2);
   }
 
-  // out[j] = sigma(sum_k x[k] * wz[k][j])
-  #layer(x: Uint8Array, wz: Int32Array, out: Uint8Array): void {
-    const acc = this.#acc;
-    acc.fill(0);
+  // out[j] = sigma(sum_k x[k] * wz[k][j]), two columns per float64:
+  //   v = sum_k x[k] * p[k][m] = lo + 2^24 * hi, lo = sum x*(wz_a + 256) in [0, 2^24), hi = sum x*wz_b
+  //   hi = floor(v / 2^24) (exact: power-of-two division), lo = v - hi * 2^24, acc_a = lo - 256 * sum x
+  #layer(x: Uint8Array, p: Float64Array, out: Uint8Array): void {
+    const xs = this.#x;
+    let sum = 0;
     for (let k = 0; k < N; k++) {
-      const xk = x[k]!;
-      const row = k * N;
-      for (let j = 0; j < N; j++) acc[j] = (acc[j]! + xk * wz[row + j]!) | 0;
+      xs[k] = x[k]!;
+      sum += x[k]!;
     }
-    for (let j = 0; j < N; j++) out[j] = Math.imul(acc[j]!, NDE_MIX) >>> NDE_MIX_SHIFT;
+    const bias = 256 * sum;
+    for (let m = 0; m < H; m++) {
+      const row = m * N;
+      // Four partial sums: shorter dependency chains; each stays an exact integer.
+      let v0 = 0;
+      let v1 = 0;
+      let v2 = 0;
+      let v3 = 0;
+      for (let k = 0; k < N; k += 4) {
+        v0 += xs[k]! * p[row + k]!;
+        v1 += xs[k + 1]! * p[row + k + 1]!;
+        v2 += xs[k + 2]! * p[row + k + 2]!;
+        v3 += xs[k + 3]! * p[row + k + 3]!;
+      }
+      const v = v0 + v1 + v2 + v3;
+      const hi = Math.floor(v / TWO24);
+      const lo = v - hi * TWO24 - bias;
+      out[2 * m] = Math.imul(lo, NDE_MIX) >>> NDE_MIX_SHIFT;
+      out[2 * m + 1] = Math.imul(hi, NDE_MIX) >>> NDE_MIX_SHIFT;
+    }
   }
 
   /** Encrypts (`decrypt` false) or decrypts `data` as chunk `index` into `out` (same length). */
@@ -78,7 +111,7 @@ export class _ReferenceKernel {
   wipe(): void {
     this.#wz1.fill(0);
     this.#wz2.fill(0);
-    this.#acc.fill(0);
+    this.#x.fill(0);
     this.#h.fill(0);
     this.#a1.fill(0);
     this.#ks.fill(0);

@@ -21,6 +21,9 @@ export const SESSION_OPTIONS = {
  */
 export async function runJob(ort, session, job) {
   const n = 128;
+  // A Scan over a batch of 0 (or 0 blocks) kills the process with SIGFPE inside onnxruntime 1.30:
+  // never let such a job reach the native code.
+  if (!(job.batch > 0 && job.blocks > 0)) throw new Error(`empty job (batch=${job.batch}, blocks=${job.blocks})`);
   const feeds = {
     data: new ort.Tensor('uint8', job.data, [job.batch, job.blocks, n]),
     iv: new ort.Tensor('uint8', job.iv, [job.batch, n]),

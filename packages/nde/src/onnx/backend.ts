@@ -51,7 +51,9 @@ async function selfTest(runner: OnnxRunner): Promise<void> {
  * Splits a batch into `parts` contiguous groups of near-equal total blocks (chunks stay whole).
  */
 function split(items: readonly { item: NdeChunk; at: number }[], parts: number): { item: NdeChunk; at: number }[][] {
-  if (parts <= 1 || items.length <= 1) return [items.slice()];
+  // Never build an empty job: onnxruntime dies with SIGFPE (not an exception) on a Scan over a batch of 0.
+  if (items.length === 0) return [];
+  if (parts <= 1 || items.length === 1) return [items.slice()];
   const groups: { item: NdeChunk; at: number }[][] = [];
   const per = Math.ceil(items.length / Math.min(parts, items.length));
   for (let i = 0; i < items.length; i += per) groups.push(items.slice(i, i + per));

@@ -1,0 +1,43 @@
+import { readFileSync } from 'node:fs';
+import { hexToBytes } from '@noble/hashes/utils.js';
+
+export interface GoldenVector {
+  name: string;
+  key: Uint8Array;
+  salt: Uint8Array;
+  index: number;
+  plaintext: Uint8Array;
+  ciphertext: Uint8Array;
+}
+
+/** test/vectors/golden.json, decoded. */
+export function goldenVectors(): { modelId: string; vectors: GoldenVector[] } {
+  const doc = JSON.parse(readFileSync(new URL('./vectors/golden.json', import.meta.url), 'utf8')) as {
+    modelId: string;
+    vectors: { name: string; key: string; salt: string; index: number; plaintext: string; ciphertext: string }[];
+  };
+  return {
+    modelId: doc.modelId,
+    vectors: doc.vectors.map((v) => ({
+      name: v.name,
+      key: hexToBytes(v.key),
+      salt: hexToBytes(v.salt),
+      index: v.index,
+      plaintext: hexToBytes(v.plaintext),
+      ciphertext: hexToBytes(v.ciphertext),
+    })),
+  };
+}
+
+/** Deterministic pseudo-random bytes for tests (xorshift32; not cryptographic, only reproducible). */
+export function testBytes(length: number, seed: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let s = (seed | 0) || 1;
+  for (let i = 0; i < length; i++) {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    out[i] = s >>> 24;
+  }
+  return out;
+}

@@ -1,0 +1,111 @@
+import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
+import { NDE_MODEL_ID_HEX, NqcNdeError, createReferenceNde, referenceBackend } from '../src/index.js';
+import { goldenVectors } from './helpers.js';
+import { specCrypt } from './spec.js';
+
+const { modelId, vectors } = goldenVectors();
+
+describe('reference backend: golden vectors', () => {
+  it('names the pinned model id', () => {
+    expect(modelId).toBe(NDE_MODEL_ID_HEX);
+  });
+  it.each(vectors.map((v) => [v.name, v] as const))('%s', (_name, v) => {
+    expect(referenceBackend.encryptChunk(v.key, v.salt, v.index, v.plaintext)).toEqual(v.ciphertext);
+    expect(referenceBackend.decryptChunk(v.key, v.salt, v.index, v.ciphertext)).toEqual(v.plaintext);
+  });
+  it('batch calls give the same bytes as single calls', async () => {
+    const withKey = vectors.filter((v) => v.name.startsWith('good_'));
+    for (const v of withKey) {
+      const [ct] = await referenceBackend.encryptChunks(v.key, v.salt, [{ index: v.index, data: v.plaintext }]);
+      expect(ct).toEqual(v.ciphertext);
+    }
+  });
+});
+
+describe('reference backend: matches the plain specification', () => {
+  it('on random keys, salts, indices and lengths (encrypt and decrypt)', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.uint8Array({ maxLength: 40 }),
+        fc.maxSafeNat(),
+        fc.uint8Array({ maxLength: 400 }),
+        fc.boolean(),
+        (key, salt, index, data, decrypt) => {
+          const nde = createReferenceNde();
+          const got = decrypt ? nde.decryptChunk(key, salt, index, data) : nde.encryptChunk(key, salt, index, data);
+          expect(got).toEqual(specCrypt(key, salt, index, data, decrypt));
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+  it('round-trips and keeps lengths', () => {
+    const key = new Uint8Array(32).fill(7);
+    const salt = new Uint8Array(16).fill(9);
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 700 }), fc.nat(2 ** 32), (data, index) => {
+        const ct = referenceBackend.encryptChunk(key, salt, index, data);
+        expect(ct.length).toBe(data.length);
+        expect(referenceBackend.decryptChunk(key, salt, index, ct)).toEqual(data);
+      }),
+      { numRuns: 100 },
+    );
+  });
+  it('a prefix of the plaintext gives a prefix of the ciphertext (the chain only runs forward)', () => {
+    const key = new Uint8Array(32).fill(1);
+    const data = new Uint8Array(1000).fill(0x5a);
+    const full = referenceBackend.encryptChunk(key, new Uint8Array(0), 3, data);
+    for (const n of [0, 1, 127, 128, 129, 999]) {
+      expect(referenceBackend.encryptChunk(key, new Uint8Array(0), 3, data.subarray(0, n))).toEqual(full.subarray(0, n));
+    }
+  });
+});
+
+describe('reference backend: input checks (fail_*)', () => {
+  const key = new Uint8Array(32);
+  const salt = new Uint8Array(16);
+  const data = new Uint8Array(4);
+  const code = (f: () => unknown): string => {
+    try {
+      f();
+    } catch (e) {
+      expect(e).toBeInstanceOf(NqcNdeError);
+      return `${(e as NqcNdeError).code}: ${(e as Error).message}`;
+    }
+    throw new Error('did not throw');
+  };
+  it('fail_key_length', () => {
+    expect(code(() => referenceBackend.encryptChunk(new Uint8Array(31), salt, 0, data))).toBe(
+      'ERR_NDE_INVALID_INPUT: "key" expected Uint8Array of length 32, got length=31',
+    );
+  });
+  it('fail_key_type', () => {
+    expect(code(() => referenceBackend.encryptChunk('k' as unknown as Uint8Array, salt, 0, data))).toBe(
+      'ERR_NDE_INVALID_INPUT: "key" expected Uint8Array of length 32, got type=string',
+    );
+  });
+  it('fail_salt_too_long', () => {
+    expect(code(() => referenceBackend.encryptChunk(key, new Uint8Array(1025), 0, data))).toBe(
+      'ERR_NDE_INVALID_INPUT: "salt" expected Uint8Array of length at most 1024, got length=1025',
+    );
+  });
+  it.each([[-1], [1.5], [2 ** 53], [Number.NaN], [Infinity]])('fail_index %p', (index) => {
+    expect(code(() => referenceBackend.decryptChunk(key, salt, index, data))).toMatch(
+      /^ERR_NDE_INVALID_INPUT: "index" expected a non-negative safe integer/,
+    );
+  });
+  it('fail_data_type', () => {
+    expect(code(() => referenceBackend.encryptChunk(key, salt, 0, [1, 2] as unknown as Uint8Array))).toBe(
+      'ERR_NDE_INVALID_INPUT: "data" expected Uint8Array, got type=object',
+    );
+  });
+  it('fail_items (rejected promise, not a throw)', async () => {
+    await expect(referenceBackend.encryptChunks(key, salt, [{ index: -2, data }])).rejects.toMatchObject({
+      code: 'ERR_NDE_INVALID_INPUT',
+      message: '"items[0].index" expected a non-negative safe integer, got -2',
+    });
+    await expect(referenceBackend.encryptChunks(key, salt, {} as never)).rejects.toMatchObject({ code: 'ERR_NDE_INVALID_INPUT' });
+  });
+});
