@@ -1,0 +1,22 @@
+import { describe, expect, it } from '@jest/globals';
+import { abbreviate, runWalkthrough } from '../src/index.js';
+
+describe('walkthrough', () => {
+  it('every step behaves as expected and the output tells the story', () => {
+    const lines: string[] = [];
+    const result = runWalkthrough((l) => lines.push(l));
+    expect(result).toEqual({ bothUnwrapped: true, strangerRefused: true, signatureValid: true, tamperedRejected: true, ok: true });
+    const text = lines.join('\n');
+    expect(text).toMatch(/Alice's recipient: nqc-xwing-1\w{8}…\w{8} \([\d,]+ chars\)/);
+    expect(text).toContain('stanza type=xwing');
+    expect(text).toContain('Alice: file key recovered');
+    expect(text).toContain('Bob: file key recovered');
+    expect(text).toContain('"not mine" (null)');
+    expect(text).toContain('tampered message verifies: no (rejected)');
+    expect(text).not.toMatch(/SECRET/); // the walkthrough never prints secret keys
+  });
+
+  it('abbreviate keeps the prefix and both ends', () => {
+    expect(abbreviate('nqc-xwing-1abcdefghijklmnopqrstuvwxyz', 4)).toBe('nqc-xwing-1abcd…wxyz (37 chars)');
+  });
+});
