@@ -42,6 +42,11 @@ export {
 export {
   createEncryptStream,
   createDecryptStream,
+  encryptEngine,
+  decryptEngine,
+  type Emit,
+  type EncryptEngine,
+  type DecryptEngine,
   type EncryptOptions,
   type DecryptOptions,
   type DecryptStream,

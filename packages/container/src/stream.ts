@@ -123,19 +123,34 @@ function checkSigner(s: Signer): void {
   if (!Number.isInteger(s.maxSignatureLength) || s.maxSignatureLength < 1) fail('ERR_FORMAT_INVALID_ARGUMENT', '"signer.maxSignatureLength" must be a positive integer');
 }
 
+/** Output callback of an engine. */
+export type Emit = (bytes: Uint8Array) => void;
+
+/** A push-style encryptor shared by the Web and Node stream wrappers. */
+export interface EncryptEngine {
+  /** The header bytes; emit them first. */
+  readonly header: Uint8Array;
+  /** Feeds plaintext; emits sealed chunks. Await before the next call. */
+  write(chunk: Uint8Array, emit: Emit): Promise<void>;
+  /** Ends the input; emits the final chunk and the signature trailer. */
+  end(emit: Emit): Promise<void>;
+}
+
+/** A push-style decryptor shared by the Web and Node stream wrappers. */
+export interface DecryptEngine {
+  /** Resolves once the header MAC verified. */
+  readonly header: Promise<ParsedHeader>;
+  /** Feeds envelope bytes; emits verified plaintext. Await before the next call. */
+  write(chunk: Uint8Array, emit: Emit): Promise<void>;
+  /** Ends the input; emits the final plaintext once everything verified. */
+  end(emit: Emit): Promise<void>;
+}
+
 /**
- * Creates a streaming encryptor: write plaintext, read the envelope (header, chunks, optional
- * signature trailer). Memory stays bounded by one batch of chunks whatever the input size.
- *
- * @throws NqcFormatError `ERR_FORMAT_INVALID_ARGUMENT` synchronously for bad options
- * @example
- * ```ts
- * const fileKey = randomBytes(32);
- * const stanzas = [await recipient.wrap(fileKey)];
- * await input.pipeThrough(createEncryptStream({ fileKey, stanzas })).pipeTo(output);
- * ```
+ * The encryptor behind {@link createEncryptStream}, for callers that drive I/O themselves (the Node
+ * adapters use it directly: it avoids the Web Streams overhead).
  */
-export function createEncryptStream(opts: EncryptOptions): TransformStream<Uint8Array, Uint8Array> {
+export function encryptEngine(opts: EncryptOptions): EncryptEngine {
   checkBytes('fileKey', opts.fileKey, FILE_KEY_LENGTH);
   const provider = opts.provider ?? nobleProvider;
   const salt = opts.salt ?? randomBytes(SALT_LENGTH);
@@ -162,21 +177,19 @@ export function createEncryptStream(opts: EncryptOptions): TransformStream<Uint8
   let batch: { index: number; data: Uint8Array }[] = [];
   let index = 0;
 
-  const seal = async (items: { index: number; data: Uint8Array }[], lastIndex: number, controller: TransformStreamDefaultController<Uint8Array>) => {
+  const seal = async (items: { index: number; data: Uint8Array }[], lastIndex: number, emit: Emit) => {
     let data = items.map((i) => i.data);
     if (inner) data = checkInnerOutput(await inner.encryptChunks(keys.inner, salt, items), items);
     for (let i = 0; i < items.length; i++) {
       const ct = aead.seal(chunkNonce(items[i]!.index, items[i]!.index === lastIndex), data[i]!);
       hasher?.update(ct);
-      controller.enqueue(ct);
+      emit(ct);
     }
   };
 
-  return new TransformStream<Uint8Array, Uint8Array>({
-    start(controller) {
-      controller.enqueue(headerBytes);
-    },
-    async transform(chunk, controller) {
+  return {
+    header: headerBytes,
+    async write(chunk: Uint8Array, emit: Emit) {
       if (!(chunk instanceof Uint8Array)) fail('ERR_FORMAT_INVALID_ARGUMENT', 'encrypt stream accepts Uint8Array chunks only');
       queue.push(chunk);
       // Keep at least one byte back: a full chunk is final only if nothing follows it.
@@ -185,20 +198,41 @@ export function createEncryptStream(opts: EncryptOptions): TransformStream<Uint8
         if (batch.length >= (inner ? INNER_BATCH : 1)) {
           const b = batch;
           batch = [];
-          await seal(b, -1, controller);
+          await seal(b, -1, emit);
         }
       }
     },
-    async flush(controller) {
+    async end(emit: Emit) {
       batch.push({ index: index, data: queue.take(queue.length) });
-      await seal(batch, index, controller);
+      await seal(batch, index, emit);
       batch = [];
       if (signer && hasher) {
         const transcript = signatureTranscript(() => provider.sha256(), header, hasher.digest());
         const sig = await signer.sign(transcript);
-        controller.enqueue(encodeTrailer(sig, signer.maxSignatureLength + 4));
+        emit(encodeTrailer(sig, signer.maxSignatureLength + 4));
       }
     },
+  };
+}
+
+/**
+ * Creates a streaming encryptor: write plaintext, read the envelope (header, chunks, optional
+ * signature trailer). Memory stays bounded by one batch of chunks whatever the input size.
+ *
+ * @throws NqcFormatError `ERR_FORMAT_INVALID_ARGUMENT` synchronously for bad options
+ * @example
+ * ```ts
+ * const fileKey = randomBytes(32);
+ * const stanzas = [await recipient.wrap(fileKey)];
+ * await input.pipeThrough(createEncryptStream({ fileKey, stanzas })).pipeTo(output);
+ * ```
+ */
+export function createEncryptStream(opts: EncryptOptions): TransformStream<Uint8Array, Uint8Array> {
+  const engine = encryptEngine(opts);
+  return new TransformStream<Uint8Array, Uint8Array>({
+    start: (c) => c.enqueue(engine.header),
+    transform: (chunk, c) => engine.write(chunk, (b) => c.enqueue(b)),
+    flush: (c) => engine.end((b) => c.enqueue(b)),
   });
 }
 
@@ -226,23 +260,8 @@ export async function openHeader(header: ParsedHeader, opts: Pick<DecryptOptions
   return { fileKey, keys: deriveKeys(fileKey, header.suite.salt), inner };
 }
 
-/**
- * Creates a streaming decryptor: write an envelope (binary or armored, detected from the first byte),
- * read the plaintext. Chunks are released as soon as their tag verifies, except the final chunk, which
- * is released only after the end of input is confirmed and the signature (if any, and if `verify` is
- * given) verified. A consumer must treat output as provisional until the stream closes without error.
- *
- * Errors: structural `ERR_FORMAT_*` codes before any key is involved; `ERR_FORMAT_DECRYPT_FAILED` for
- * every key-dependent failure; `ERR_FORMAT_SIGNATURE_*` for signature problems.
- *
- * @example
- * ```ts
- * const d = createDecryptStream({ unwrap: (stanzas) => identity.unwrap(stanzas) });
- * await file.pipeThrough(d).pipeTo(sink);
- * console.log((await d.header).signer?.alg);
- * ```
- */
-export function createDecryptStream(opts: DecryptOptions): DecryptStream {
+/** The decryptor behind {@link createDecryptStream} (see there for the contract). */
+export function decryptEngine(opts: DecryptOptions): DecryptEngine {
   if (typeof opts?.unwrap !== 'function') fail('ERR_FORMAT_INVALID_ARGUMENT', '"unwrap" must be a function');
   const provider = opts.provider ?? nobleProvider;
   let resolveHeader!: (h: ParsedHeader) => void;
@@ -270,12 +289,12 @@ export function createDecryptStream(opts: DecryptOptions): DecryptStream {
   let batch: { index: number; data: Uint8Array }[] = [];
   let sniffed: Uint8Array[] = [];
 
-  const release = async (items: { index: number; data: Uint8Array }[], controller: TransformStreamDefaultController<Uint8Array>) => {
+  const release = async (items: { index: number; data: Uint8Array }[], emit: Emit) => {
     if (!items.length) return;
     const s = state!;
     let out = items.map((i) => i.data);
     if (s.inner) out = checkInnerOutput(await s.inner.decryptChunks(s.innerKey, s.header.suite.salt, items), items);
-    for (const o of out) controller.enqueue(o);
+    for (const o of out) emit(o);
   };
 
   const openNext = (length: number, last: boolean): Uint8Array => {
@@ -287,7 +306,7 @@ export function createDecryptStream(opts: DecryptOptions): DecryptStream {
     return pt;
   };
 
-  const onBinary = async (controller: TransformStreamDefaultController<Uint8Array>) => {
+  const onBinary = async (emit: Emit) => {
     if (!state) {
       if (headerLength < 0) {
         if (queue.length < PRELUDE_LENGTH) {
@@ -319,12 +338,12 @@ export function createDecryptStream(opts: DecryptOptions): DecryptStream {
       if (batch.length >= (s.inner ? INNER_BATCH : 1)) {
         const b = batch;
         batch = [];
-        await release(b, controller);
+        await release(b, emit);
       }
     }
   };
 
-  const onEnd = async (controller: TransformStreamDefaultController<Uint8Array>) => {
+  const onEnd = async (emit: Emit) => {
     if (!state) {
       if (queue.length === 0 && headerLength < 0) fail('ERR_FORMAT_TRUNCATED', 'empty input');
       if (headerLength < 0) parsePrelude(peek(queue));
@@ -345,10 +364,10 @@ export function createDecryptStream(opts: DecryptOptions): DecryptStream {
       }
     }
     if (queue.length !== 0) throw new Error('internal: bytes left after the trailer');
-    await release(finalItems, controller);
+    await release(finalItems, emit);
   };
 
-  const feed = async (bytes: Uint8Array, controller: TransformStreamDefaultController<Uint8Array>) => {
+  const feed = async (bytes: Uint8Array, emit: Emit) => {
     if (mode === 'sniff') {
       sniffed.push(bytes);
       const all = concat(sniffed);
@@ -363,7 +382,7 @@ export function createDecryptStream(opts: DecryptOptions): DecryptStream {
     if (mode === 'armor') {
       for (const p of dearmorer!.push(bytes)) queue.push(p);
     } else queue.push(bytes);
-    await onBinary(controller);
+    await onBinary(emit);
   };
 
   const guard = async (fn: () => Promise<void>) => {
@@ -375,28 +394,51 @@ export function createDecryptStream(opts: DecryptOptions): DecryptStream {
     }
   };
 
-  const ts = new TransformStream<Uint8Array, Uint8Array>({
-    transform(chunk, controller) {
-      return guard(async () => {
+  return {
+    header: headerPromise,
+    write: (chunk, emit) =>
+      guard(async () => {
         if (!(chunk instanceof Uint8Array)) fail('ERR_FORMAT_INVALID_ARGUMENT', 'decrypt stream accepts Uint8Array chunks only');
-        if (chunk.length) await feed(chunk, controller);
-      });
-    },
-    flush(controller) {
-      return guard(async () => {
+        if (chunk.length) await feed(chunk, emit);
+      }),
+    end: (emit) =>
+      guard(async () => {
         if (mode === 'sniff') {
           const all = concat(sniffed);
           if (all.length === 0 || !all.some((c) => c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d)) fail('ERR_FORMAT_TRUNCATED', 'empty input');
         }
         if (mode === 'armor') {
           for (const p of dearmorer!.finish()) queue.push(p);
-          await onBinary(controller);
+          await onBinary(emit);
         }
-        await onEnd(controller);
-      });
-    },
+        await onEnd(emit);
+      }),
+  };
+}
+
+/**
+ * Creates a streaming decryptor: write an envelope (binary or armored, detected from the first byte),
+ * read the plaintext. Chunks are released as soon as their tag verifies, except the final chunk, which
+ * is released only after the end of input is confirmed and the signature (if any, and if `verify` is
+ * given) verified. A consumer must treat output as provisional until the stream closes without error.
+ *
+ * Errors: structural `ERR_FORMAT_*` codes before any key is involved; `ERR_FORMAT_DECRYPT_FAILED` for
+ * every key-dependent failure; `ERR_FORMAT_SIGNATURE_*` for signature problems.
+ *
+ * @example
+ * ```ts
+ * const d = createDecryptStream({ unwrap: (stanzas) => identity.unwrap(stanzas) });
+ * await file.pipeThrough(d).pipeTo(sink);
+ * console.log((await d.header).signer?.alg);
+ * ```
+ */
+export function createDecryptStream(opts: DecryptOptions): DecryptStream {
+  const engine = decryptEngine(opts);
+  const ts = new TransformStream<Uint8Array, Uint8Array>({
+    transform: (chunk, c) => engine.write(chunk, (b) => c.enqueue(b)),
+    flush: (c) => engine.end((b) => c.enqueue(b)),
   });
-  return { writable: ts.writable, readable: ts.readable, header: headerPromise };
+  return { writable: ts.writable, readable: ts.readable, header: engine.header };
 }
 
 function peek(q: ByteQueue): Uint8Array {
