@@ -1,11 +1,10 @@
 // Random access (FORMAT.md section 6.3): chunk k of a seekable envelope is at a computable offset, so it
 // can be read and verified (tag and position, through the nonce) without reading the chunks before it.
-import { fail } from './errors.js';
+import { decryptFailed, fail } from './errors.js';
 import { parseHeader, parsePrelude, PRELUDE_LENGTH, TAG_LENGTH, type ParsedHeader } from './header.js';
 import { checkInnerOutput, chunkNonce, payloadLayout } from './payload.js';
 import { nobleProvider, type CryptoProvider } from './provider.js';
 import { openHeader, type DecryptOptions } from './stream.js';
-import { decryptFailed } from './errors.js';
 
 /** A seekable byte source: a file, a Blob, an HTTP range reader. */
 export interface SeekableSource {

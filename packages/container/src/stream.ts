@@ -2,7 +2,7 @@
 // chunks (INNER_BATCH x chunk size), the signature trailer and one header are buffered.
 import { equalBytes } from '@noble/ciphers/utils.js';
 import { Dearmorer, isArmored } from './armor.js';
-import { checkBytes, decryptFailed, fail, NqcFormatError } from './errors.js';
+import { checkBytes, decryptFailed, fail } from './errors.js';
 import {
   DEFAULT_CHUNK_SIZE,
   encodeHeader,
@@ -461,6 +461,3 @@ function concat(parts: Uint8Array[]): Uint8Array {
   }
   return out;
 }
-
-/** @internal Re-exported for the error type guard in convenience helpers. */
-export { NqcFormatError };
