@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
+import { registerKeygen } from './keygen.js';
 
 /** Adds every `nqc` sub-command to `program`. */
 export function registerCommands(program: Command, ctx: CliContext): void {
-  void program;
-  void ctx;
+  registerKeygen(program, ctx);
 }
