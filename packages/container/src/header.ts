@@ -304,6 +304,13 @@ export function encodeHeader(fields: HeaderFields, fileKey: Uint8Array): Uint8Ar
 // ---------------------------------------------------------------------------------------------------
 // Parsing
 
+/** @internal Throws `ERR_FORMAT_MAGIC` unless `bytes` (possibly shorter than the magic) starts it. */
+export function checkMagicPrefix(bytes: Uint8Array): void {
+  checkBytes('bytes', bytes);
+  const n = Math.min(bytes.length, MAGIC_BYTES.length);
+  if (!equalBytes(bytes.subarray(0, n), MAGIC_BYTES.subarray(0, n))) fail('ERR_FORMAT_MAGIC', 'not an nqc envelope (bad magic)');
+}
+
 /**
  * Reads the 12-byte prelude: checks magic and version and returns the total header length.
  *
@@ -311,9 +318,7 @@ export function encodeHeader(fields: HeaderFields, fileKey: Uint8Array): Uint8Ar
  *   `ERR_FORMAT_LIMIT` (header length out of range)
  */
 export function parsePrelude(bytes: Uint8Array): number {
-  checkBytes('bytes', bytes);
-  const n = Math.min(bytes.length, MAGIC_BYTES.length);
-  if (!equalBytes(bytes.subarray(0, n), MAGIC_BYTES.subarray(0, n))) fail('ERR_FORMAT_MAGIC', 'not an nqc envelope (bad magic)');
+  checkMagicPrefix(bytes);
   if (bytes.length < PRELUDE_LENGTH) fail('ERR_FORMAT_TRUNCATED', `envelope too short for the header prelude (${bytes.length} bytes)`);
   if (bytes[7] !== FORMAT_VERSION) fail('ERR_FORMAT_VERSION', `unsupported format version ${bytes[7]}`);
   const length = new DataView(bytes.buffer, bytes.byteOffset + 8, 4).getUint32(0);

@@ -5,6 +5,7 @@ import { Dearmorer, isArmored } from './armor.js';
 import { checkBytes, decryptFailed, fail } from './errors.js';
 import {
   DEFAULT_CHUNK_SIZE,
+  checkMagicPrefix,
   encodeHeader,
   parseHeader,
   parsePrelude,
@@ -311,7 +312,7 @@ export function decryptEngine(opts: DecryptOptions): DecryptEngine {
       if (headerLength < 0) {
         if (queue.length < PRELUDE_LENGTH) {
           // Reject a wrong magic as early as possible.
-          if (queue.length) parsePrelude(peek(queue));
+          if (queue.length) checkMagicPrefix(peek(queue));
           return;
         }
         headerLength = parsePrelude(peek(queue));

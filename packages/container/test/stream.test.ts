@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
+  armor,
   bytesSource,
   createDecryptStream,
   decryptEnvelope,
@@ -72,6 +73,26 @@ describe('streaming through the Node adapters', () => {
     // Bounded: the growth is a small multiple of the chunk buffers, not of the 256 MiB input.
     expect(peak - rss0).toBeLessThan(160 * 1024 * 1024);
   }, 120_000);
+});
+
+describe('Node adapters', () => {
+  it('produce the same bytes as the Web streams and decrypt armored input', async () => {
+    const pt = seeded('nodeadapter', 5000);
+    const opts = { fileKey, stanzas, chunkSize: 256, salt: seeded('salt', 32), signer: testSigner(seeded('k', 32)) };
+    const collect = async (src: Readable, t: NodeJS.ReadWriteStream) => {
+      const parts: Buffer[] = [];
+      await pipeline(src, t, new Writable({ write: (c: Buffer, _e, cb) => (parts.push(c), cb()) }));
+      return new Uint8Array(Buffer.concat(parts));
+    };
+    const viaNode = await collect(Readable.from([pt.subarray(0, 1000), pt.subarray(1000)]), createEncryptDuplex(opts));
+    expect(viaNode).toEqual(await encryptEnvelope(pt, opts));
+    const { duplex, header } = createDecryptDuplex({ unwrap: testUnwrap, verify: testVerify, requireSignature: true });
+    expect(await collect(Readable.from([Buffer.from(armor(viaNode))]), duplex)).toEqual(pt);
+    expect((await header).signer?.alg).toBe('test-hmac-sha256');
+    const bad = createDecryptDuplex({ unwrap: () => null });
+    await expect(collect(Readable.from([Buffer.from(viaNode)]), bad.duplex)).rejects.toMatchObject({ code: 'ERR_FORMAT_DECRYPT_FAILED' });
+    await expect(bad.header).rejects.toMatchObject({ code: 'ERR_FORMAT_DECRYPT_FAILED' });
+  });
 });
 
 describe('random access', () => {
