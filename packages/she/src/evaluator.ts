@@ -1,0 +1,559 @@
+// The server's side: aggregate encrypted fields with only an EvaluationBundle (no secret key exists here).
+//
+// Every operation first proves, from the inputs' declared bounds and a conservative noise model, that
+// the result fits the plain modulus (BFV) or the modulus left at the result's level (CKKS) and that
+// the noise budget lasts; only then does it touch SEAL. Nothing wraps silently.
+import { fail } from './errors.js';
+import { checkCiphertext, type HeCiphertext, type HeLayout, type HeOp, type HeValueInfo } from './format.js';
+import type { HeMean } from './client.js';
+import { EvaluationBundle, columnSumSteps } from './keys.js';
+import { presetContext, type HePreset, type PresetContext } from './params.js';
+import type { FieldType } from './schema.js';
+import { Scope, sealCall, scoped } from './seal.js';
+import type { CipherText } from 'node-seal/implementation/cipher-text.js';
+import type { Encryptor } from 'node-seal/implementation/encryptor.js';
+import type { GaloisKeys } from 'node-seal/implementation/galois-keys.js';
+import type { RelinKeys } from 'node-seal/implementation/relin-keys.js';
+
+/**
+ * The BFV noise model, in bits of SEAL's invariant noise budget. Costs measured with node-seal 6.0.3
+ * (README, Parameters) and rounded up:
+ * - adding k ciphertexts: ceil(log2 k);
+ * - rotate-and-add over all N slots: log2 N + 4;
+ * - multiplying by a plaintext vector (arbitrary slot values): log2 t + log2(N)/2 + 3;
+ * - multiplying by a scalar w: ceil(log2(|w| + 1)) + 1;
+ * - ciphertext × ciphertext + relinearisation: log2 t + log2 N + 4;
+ * - one rotation (key switch): 2.
+ * An operation is refused unless at least MIN_BUDGET bits are predicted to remain.
+ */
+export const NOISE_MODEL = Object.freeze({ minBudget: 2, rotationSumExtra: 4, plainVectorExtra: 3, multiplyExtra: 4, rotation: 2 });
+
+const log2ceil = (x: number): number => (x <= 1 ? 0 : Math.ceil(Math.log2(x)));
+
+interface Selected {
+  readonly layout: HeLayout;
+  readonly info: HeValueInfo;
+  readonly items: readonly HeCiphertext[];
+  readonly total: number;
+}
+
+/**
+ * Computes on encrypted fields with an {@link EvaluationBundle}. Results are {@link HeCiphertext}s of
+ * kind `result` that only the key owner can decrypt (`HeClient.decrypt`).
+ *
+ * @example
+ * ```ts
+ * const evaluator = await HeEvaluator.create(await EvaluationBundle.decode(bundleBytes));
+ * const total = evaluator.sum(columns, 'amount');   // encrypted
+ * const avg = evaluator.mean(columns, 'amount');    // { sum, count }: the owner divides
+ * ```
+ */
+export class HeEvaluator {
+  readonly keyId: string;
+  readonly preset: HePreset;
+  readonly galoisSteps: readonly number[];
+  #pc: PresetContext;
+  #scope: Scope | undefined;
+  #rk: RelinKeys | undefined;
+  #gk: GaloisKeys | undefined;
+  #zeroEnc: Encryptor;
+  #half: bigint;
+
+  private constructor(bundle: EvaluationBundle, pc: PresetContext, scope: Scope, rk: RelinKeys | undefined, gk: GaloisKeys | undefined, zeroEnc: Encryptor) {
+    this.keyId = bundle.keyId;
+    this.preset = bundle.preset;
+    this.galoisSteps = bundle.galoisSteps;
+    this.#pc = pc;
+    this.#scope = scope;
+    this.#rk = rk;
+    this.#gk = gk;
+    this.#zeroEnc = zeroEnc;
+    this.#half = (bundle.preset.plainModulus - 1n) / 2n;
+  }
+
+  /**
+   * Loads a bundle's keys into SEAL. Only an `EvaluationBundle` is accepted: a key set (secret key)
+   * is refused with `ERR_SHE_KEY_KIND`.
+   * @throws NqcSheError `ERR_SHE_KEY_KIND`, `ERR_SHE_FORMAT` (keys SEAL rejects)
+   */
+  static async create(bundle: EvaluationBundle): Promise<HeEvaluator> {
+    if (!(bundle instanceof EvaluationBundle)) fail('ERR_SHE_KEY_KIND', 'an EvaluationBundle is required (never a secret key set)');
+    const pc = await presetContext(bundle.preset);
+    const scope = new Scope();
+    try {
+      const { seal, context } = pc;
+      const pkObj = sealCall(
+        'loading the public key',
+        () => {
+          const k = scope.add(seal.PublicKey());
+          k.loadArray(context, bundle.publicKey);
+          return k;
+        },
+        'ERR_SHE_FORMAT',
+      );
+      const zeroEnc = sealCall('creating encryptor', () => scope.add(seal.Encryptor(context, pkObj)));
+      const rk = bundle.relinKeys
+        ? sealCall(
+            'loading relinearisation keys',
+            () => {
+              const k = scope.add(seal.RelinKeys());
+              k.loadArray(context, bundle.relinKeys!);
+              return k;
+            },
+            'ERR_SHE_FORMAT',
+          )
+        : undefined;
+      const gk = bundle.galoisKeys
+        ? sealCall(
+            'loading Galois keys',
+            () => {
+              const k = scope.add(seal.GaloisKeys());
+              k.loadArray(context, bundle.galoisKeys!);
+              return k;
+            },
+            'ERR_SHE_FORMAT',
+          )
+        : undefined;
+      return new HeEvaluator(bundle, pc, scope, rk, gk, zeroEnc);
+    } catch (e) {
+      scope.free();
+      throw e;
+    }
+  }
+
+  /** Number of records the inputs cover (public: the server knows how many records it holds). */
+  count(inputs: Iterable<HeCiphertext>): number {
+    let n = 0;
+    for (const ct of inputs) {
+      this.#own(ct);
+      n += ct.count;
+    }
+    return n;
+  }
+
+  /**
+   * Encrypted sum of field `path` over all records of `inputs` (all column-packed, or all record layout).
+   * @throws NqcSheError `ERR_SHE_OVERFLOW`, `ERR_SHE_NOISE_BUDGET`, `ERR_SHE_KEY_MISMATCH`,
+   *   `ERR_SHE_UNSUPPORTED` (missing rotation keys), `ERR_SHE_SCHEMA` (inputs disagree on the field)
+   */
+  sum(inputs: Iterable<HeCiphertext>, path: string): HeCiphertext {
+    const sel = this.#select(inputs, path);
+    const { info, total } = sel;
+    const bounds = this.#scaleBounds(info, BigInt(total), total);
+    this.#checkBudget(this.preset.freshNoiseBudget - log2ceil(sel.items.length) - this.#rotCost(sel), 'sum');
+    this.#checkFits(bounds, this.#pc.levelBits[0]!, 'sum');
+    return this.#run(sel, 'sum', `sum(${path})`, info.type, info.decimals, bounds, (ev, c, acc) => {
+      if (!acc) return c;
+      ev.add(acc, c, acc);
+      return acc;
+    });
+  }
+
+  /** Encrypted sum and public count: the owner divides (`HeClient.decryptMean`). Same checks as `sum`. */
+  mean(inputs: Iterable<HeCiphertext>, path: string): HeMean {
+    const items = [...inputs];
+    const sum = this.sum(items, path);
+    return Object.freeze({ sum, count: sum.count });
+  }
+
+  /**
+   * Encrypted Σ wᵢ·xᵢ with plaintext weights, one per record in input order. BFV weights must be safe
+   * integers (the result keeps the field's decimals); CKKS weights are finite numbers.
+   * Column layout multiplies by a weight vector, which costs log2 t + ~8 bits of noise: on `bfv-n4096`
+   * that exceeds the budget and is refused; the record layout multiplies by scalars and is cheap.
+   */
+  weightedSum(inputs: Iterable<HeCiphertext>, path: string, weights: readonly number[]): HeCiphertext {
+    const sel = this.#select(inputs, path);
+    const { info, total } = sel;
+    if (!Array.isArray(weights) || weights.length !== total)
+      fail('ERR_SHE_INPUT', `"weights" expected ${total} numbers (one per record), got ${Array.isArray(weights) ? weights.length : typeof weights}`);
+    const bfv = this.preset.scheme === 'bfv';
+    for (const w of weights)
+      if (typeof w !== 'number' || !Number.isFinite(w) || (bfv && !Number.isSafeInteger(w)))
+        fail('ERR_SHE_INPUT', `weights must be ${bfv ? 'safe integers' : 'finite numbers'}`);
+    let bounds: [bigint | number, bigint | number];
+    if (bfv) {
+      let lo = 0n;
+      let hi = 0n;
+      const mn = info.min as bigint;
+      const mx = info.max as bigint;
+      for (const w of weights) {
+        const b = BigInt(w);
+        lo += b >= 0n ? b * mn : b * mx;
+        hi += b >= 0n ? b * mx : b * mn;
+      }
+      bounds = [lo, hi];
+      const maxW = weights.reduce((m, w) => Math.max(m, Math.abs(w)), 0);
+      const cost =
+        sel.layout === 'column'
+          ? log2ceil(Number(this.preset.plainModulus)) + Math.log2(this.preset.polyModulusDegree) / 2 + NOISE_MODEL.plainVectorExtra
+          : log2ceil(maxW + 1) + 1;
+      this.#checkBudget(this.preset.freshNoiseBudget - cost - log2ceil(sel.items.length) - this.#rotCost(sel), 'weighted sum');
+    } else {
+      let lo = 0;
+      let hi = 0;
+      for (const w of weights) {
+        lo += w >= 0 ? w * (info.min as number) : w * (info.max as number);
+        hi += w >= 0 ? w * (info.max as number) : w * (info.min as number);
+      }
+      bounds = [lo, hi];
+      this.#checkLevels(1, 'weighted sum');
+    }
+    this.#checkFits(bounds, this.#pc.levelBits[bfv ? 0 : 1]!, 'weighted sum');
+    const pc = this.#pc;
+    let offset = 0;
+    return this.#run(
+      sel,
+      'weighted-sum',
+      `wsum(${path})`,
+      info.type,
+      info.decimals,
+      bounds,
+      (ev, c, acc, item, s) => {
+        const ws = weights.slice(offset, offset + item.count);
+        offset += item.count;
+        if (ws.every((w) => w === 0)) return acc; // SEAL refuses products that are exactly zero (transparent)
+        const pt = s.add(pc.seal.PlainText());
+        if (sel.layout === 'column') {
+          if (bfv) {
+            const a = new BigInt64Array(this.preset.slots);
+            ws.forEach((w, i) => (a[i] = BigInt(w)));
+            pc.batch!.encode(a, pt);
+          } else {
+            const a = new Float64Array(this.preset.slots);
+            a.set(ws);
+            pc.ckks!.encode(a, 2 ** this.preset.scaleBits, pt);
+          }
+          ev.multiplyPlain(c, pt, c);
+        } else {
+          const w = ws[0]!;
+          if (bfv) {
+            // A negative scalar encodes as t - |w|, a huge plaintext: multiply by |w| and negate instead.
+            pc.batch!.encode(new BigInt64Array(this.preset.slots).fill(BigInt(Math.abs(w))), pt);
+            ev.multiplyPlain(c, pt, c);
+            if (w < 0) ev.negate(c, c);
+          } else {
+            pc.ckks!.encode(new Float64Array(this.preset.slots).fill(w), 2 ** this.preset.scaleBits, pt);
+            ev.multiplyPlain(c, pt, c);
+          }
+        }
+        if (!acc) return c;
+        ev.add(acc, c, acc);
+        return acc;
+      },
+      true,
+    );
+  }
+
+  /**
+   * Encrypted Σ xᵢ² of field `path` (with `sum` and `count`, the owner gets the variance).
+   * Needs a preset with a multiplication (`bfv-n8192`, `ckks-n8192`) and relinearisation keys.
+   */
+  sumOfSquares(inputs: Iterable<HeCiphertext>, path: string): HeCiphertext {
+    const sel = this.#select(inputs, path);
+    const { info, total } = sel;
+    this.#needMultiply('sum of squares');
+    const bfv = this.preset.scheme === 'bfv';
+    let bounds: [bigint | number, bigint | number];
+    if (bfv) {
+      const mn = info.min as bigint;
+      const mx = info.max as bigint;
+      const hiSq = mn * mn > mx * mx ? mn * mn : mx * mx;
+      const loSq = mn <= 0n && mx >= 0n ? 0n : mn * mn < mx * mx ? mn * mn : mx * mx;
+      bounds = [loSq * BigInt(total), hiSq * BigInt(total)];
+      this.#checkBudget(this.preset.freshNoiseBudget - this.#mulCost() - log2ceil(sel.items.length) - this.#rotCost(sel), 'sum of squares');
+    } else {
+      const mn = info.min as number;
+      const mx = info.max as number;
+      const hiSq = Math.max(mn * mn, mx * mx);
+      const loSq = mn <= 0 && mx >= 0 ? 0 : Math.min(mn * mn, mx * mx);
+      bounds = [loSq * total, hiSq * total];
+      this.#checkLevels(1, 'sum of squares');
+    }
+    this.#checkFits(bounds, this.#pc.levelBits[bfv ? 0 : 1]!, 'sum of squares');
+    return this.#run(
+      sel,
+      'sum-of-squares',
+      `sumsq(${path})`,
+      info.type,
+      info.decimals * 2,
+      bounds,
+      (ev, c, acc) => {
+        ev.square(c, c);
+        ev.relinearize(c, this.#rk!, c);
+        if (!acc) return c;
+        ev.add(acc, c, acc);
+        return acc;
+      },
+      true,
+    );
+  }
+
+  /**
+   * Per-record encrypted product of fields `a` and `b`, relinearised. Column layout: the i-th column
+   * of `a` pairs with the i-th column of `b` among `inputs` (same counts); one result column per pair.
+   * Record layout: one result per record, read at field `a`'s slot (needs the rotation key from `b`'s
+   * slot to `a`'s, see `BundleOptions.recordProducts`).
+   */
+  product(inputs: Iterable<HeCiphertext>, a: string, b: string): HeCiphertext[] {
+    const all = [...inputs];
+    const bfv = this.preset.scheme === 'bfv';
+    this.#needMultiply('product');
+    for (const ct of all) this.#own(ct);
+    const layout = all[0]?.layout;
+    if (!layout) fail('ERR_SHE_INPUT', 'no inputs');
+    let pairs: [HeCiphertext, HeCiphertext][];
+    let ia: HeValueInfo;
+    let ib: HeValueInfo;
+    if (layout === 'column') {
+      const sa = this.#select(all.filter((c) => c.path === a), a);
+      const sb = this.#select(all.filter((c) => c.path === b), b);
+      if (sa.items.length !== sb.items.length) fail('ERR_SHE_INPUT', `product: ${sa.items.length} columns of "${a}" but ${sb.items.length} of "${b}"`);
+      pairs = sa.items.map((x, i) => {
+        if (x.count !== sb.items[i]!.count) fail('ERR_SHE_INPUT', `product: column ${i} of "${a}" and "${b}" hold different record counts`);
+        return [x, sb.items[i]!];
+      });
+      ia = sa.info;
+      ib = sb.info;
+    } else {
+      const sa = this.#select(all, a);
+      const sb = this.#select(all, b);
+      ia = sa.info;
+      ib = sb.info;
+      pairs = all.map((x) => [x, x]);
+      const step = ib.slot - ia.slot;
+      const half = bfv ? this.preset.slots / 2 : this.preset.slots;
+      if (step !== 0 && (ia.slot >= half || ib.slot >= half || !this.galoisSteps.includes(step)))
+        fail('ERR_SHE_UNSUPPORTED', `product: the bundle lacks the rotation key for step ${step} (BundleOptions.recordProducts)`);
+    }
+    let bounds: [bigint | number, bigint | number];
+    if (bfv) {
+      const c = [(ia.min as bigint) * (ib.min as bigint), (ia.min as bigint) * (ib.max as bigint), (ia.max as bigint) * (ib.min as bigint), (ia.max as bigint) * (ib.max as bigint)];
+      bounds = [c.reduce((m, x) => (x < m ? x : m)), c.reduce((m, x) => (x > m ? x : m))];
+      this.#checkBudget(this.preset.freshNoiseBudget - this.#mulCost() - (layout === 'record' ? NOISE_MODEL.rotation : 0), 'product');
+    } else {
+      const c = [(ia.min as number) * (ib.min as number), (ia.min as number) * (ib.max as number), (ia.max as number) * (ib.min as number), (ia.max as number) * (ib.max as number)];
+      bounds = [Math.min(...c), Math.max(...c)];
+      this.#checkLevels(1, 'product');
+    }
+    this.#checkFits(bounds, this.#pc.levelBits[bfv ? 0 : 1]!, 'product');
+    const type: FieldType = bfv ? (ia.decimals + ib.decimals > 0 ? 'fixed' : 'integer') : 'real';
+    const pc = this.#pc;
+    return sealCall('product', () =>
+      pairs.map(([x, y]) =>
+        scoped((s) => {
+          const ev = pc.evaluator;
+          const cx = this.#load(x, s);
+          let cy: CipherText;
+          if (layout === 'column') cy = this.#load(y, s);
+          else {
+            cy = s.add(pc.seal.CipherText());
+            const step = ib.slot - ia.slot;
+            if (step === 0) cy.copy(cx);
+            else if (bfv) ev.rotateRows(cx, step, this.#gk!, cy);
+            else ev.rotateVector(cx, step, this.#gk!, cy);
+          }
+          ev.multiply(cx, cy, cx);
+          ev.relinearize(cx, this.#rk!, cx);
+          if (!bfv) ev.rescaleToNext(cx, cx);
+          const info: HeValueInfo = Object.freeze({
+            path: `${a}*${b}`,
+            type,
+            decimals: ia.decimals + ib.decimals,
+            slot: layout === 'column' ? 0 : ia.slot,
+            length: layout === 'column' ? x.count : 1,
+            min: bounds[0],
+            max: bounds[1],
+          });
+          return this.#result(x, 'product', `${a}*${b}`, layout === 'column' ? x.count : 1, info, cx);
+        }),
+      ),
+    );
+  }
+
+  /** Frees the loaded keys. Idempotent. */
+  dispose(): void {
+    this.#scope?.free();
+    this.#scope = undefined;
+  }
+
+  #own(ct: HeCiphertext): void {
+    checkCiphertext(ct);
+    if (ct.keyId !== this.keyId || ct.paramsId !== this.preset.id)
+      fail('ERR_SHE_KEY_MISMATCH', 'ciphertext was made with another key set or parameter set than this evaluation bundle');
+    if (ct.kind !== 'field') fail('ERR_SHE_UNSUPPORTED', 'results cannot be fed back into an operation (fresh fields only)');
+  }
+
+  #select(inputs: Iterable<HeCiphertext>, path: string): Selected {
+    if (!this.#scope) fail('ERR_SHE_DISPOSED', 'evaluator was disposed');
+    if (inputs === null || typeof inputs !== 'object' || typeof (inputs as Iterable<HeCiphertext>)[Symbol.iterator] !== 'function')
+      fail('ERR_SHE_INPUT', '"inputs" expected an iterable of ciphertexts');
+    const items = [...inputs];
+    if (items.length === 0) fail('ERR_SHE_INPUT', 'no inputs');
+    let layout: HeLayout | undefined;
+    let info: HeValueInfo | undefined;
+    let total = 0;
+    for (const ct of items) {
+      this.#own(ct);
+      layout ??= ct.layout;
+      if (ct.layout !== layout) fail('ERR_SHE_INPUT', 'inputs mix record and column layouts');
+      if (layout === 'column' && ct.path !== path) fail('ERR_SHE_SCHEMA', `column "${ct.path}" is not field "${path}"`);
+      const v = ct.values.find((x) => x.path === path);
+      if (!v) fail('ERR_SHE_SCHEMA', `input lacks field "${String(path).slice(0, 64)}"`);
+      if (info && (v.slot !== info.slot || v.type !== info.type || v.decimals !== info.decimals || v.min !== info.min || v.max !== info.max))
+        fail('ERR_SHE_SCHEMA', `inputs disagree on the slot, type or range of field "${path}"`);
+      info ??= v;
+      total += ct.count;
+    }
+    if (total > 0xffffffff) fail('ERR_SHE_INPUT', 'too many records');
+    return { layout: layout!, info: info!, items, total };
+  }
+
+  #scaleBounds(info: HeValueInfo, n: bigint, nn: number): [bigint | number, bigint | number] {
+    return this.preset.scheme === 'bfv' ? [(info.min as bigint) * n, (info.max as bigint) * n] : [(info.min as number) * nn, (info.max as number) * nn];
+  }
+
+  #rotCost(sel: Selected): number {
+    return sel.layout === 'column' ? Math.log2(this.preset.polyModulusDegree) + NOISE_MODEL.rotationSumExtra : 0;
+  }
+
+  #mulCost(): number {
+    return log2ceil(Number(this.preset.plainModulus)) + Math.log2(this.preset.polyModulusDegree) + NOISE_MODEL.multiplyExtra;
+  }
+
+  #needMultiply(what: string): void {
+    if (this.preset.multDepth < 1) fail('ERR_SHE_UNSUPPORTED', `${what} needs a ciphertext multiplication, which ${this.preset.id} cannot do (use bfv-n8192 or ckks-n8192)`);
+    if (!this.#rk) fail('ERR_SHE_UNSUPPORTED', `${what} needs relinearisation keys, which the bundle lacks`);
+  }
+
+  #checkBudget(remaining: number, what: string): void {
+    if (this.preset.scheme !== 'bfv') return;
+    if (remaining < NOISE_MODEL.minBudget)
+      fail('ERR_SHE_NOISE_BUDGET', `${what} refused: predicted noise budget ${Math.floor(remaining)} bits is below ${NOISE_MODEL.minBudget} with ${this.preset.id}`);
+  }
+
+  #checkLevels(needed: number, what: string): void {
+    if (this.#pc.levelBits.length - 1 < needed) fail('ERR_SHE_NOISE_BUDGET', `${what} refused: no rescaling level left`);
+  }
+
+  /**
+   * BFV: every result must lie in [-(t-1)/2, (t-1)/2]. CKKS: |result|·scale must stay 3 bits below the
+   * modulus at the result's level (`levelBits`).
+   */
+  #checkFits(bounds: [bigint | number, bigint | number], levelBits: number, what: string): void {
+    if (this.preset.scheme === 'bfv') {
+      const [lo, hi] = bounds as [bigint, bigint];
+      if (-lo > this.#half || hi > this.#half)
+        fail('ERR_SHE_OVERFLOW', `${what} refused: the result could reach ${-lo > hi ? lo : hi}, beyond the plain modulus bound ±${this.#half} of ${this.preset.id}`);
+    } else {
+      const m = Math.max(Math.abs(bounds[0] as number), Math.abs(bounds[1] as number));
+      const limit = 2 ** (levelBits - this.preset.scaleBits - 3);
+      if (!(m < limit)) fail('ERR_SHE_OVERFLOW', `${what} refused: |result| could reach ${m}, beyond 2^${levelBits - this.preset.scaleBits - 3} at this level`);
+    }
+  }
+
+  #load(ct: HeCiphertext, s: Scope): CipherText {
+    const pc = this.#pc;
+    const c = s.add(pc.seal.CipherText());
+    sealCall('loading a ciphertext', () => c.loadArray(pc.context, ct.ciphertext), 'ERR_SHE_FORMAT');
+    // Fresh client ciphertexts only: size 2, top data level, nominal scale.
+    const pid = c.parmsId;
+    const first = pc.context.firstParmsId;
+    try {
+      const ok = pid.values.every((v, i) => v === first.values[i]);
+      if (c.size !== 2 || !ok) fail('ERR_SHE_FORMAT', 'ciphertext is not a fresh ciphertext of these parameters');
+      if (this.preset.scheme === 'ckks' && c.scale !== 2 ** this.preset.scaleBits) fail('ERR_SHE_FORMAT', 'ciphertext has an unexpected CKKS scale');
+    } finally {
+      pid.delete();
+      first.delete();
+    }
+    return c;
+  }
+
+  #run(
+    sel: Selected,
+    op: HeOp,
+    name: string,
+    type: FieldType,
+    decimals: number,
+    bounds: [bigint | number, bigint | number],
+    step: (ev: PresetContext['evaluator'], c: CipherText, acc: CipherText | undefined, item: HeCiphertext, s: Scope) => CipherText | undefined,
+    rescale = false,
+  ): HeCiphertext {
+    const pc = this.#pc;
+    const ev = pc.evaluator;
+    return sealCall(op, () =>
+      scoped((outer) => {
+        let acc: CipherText | undefined;
+        for (const item of sel.items) {
+          // Each input is loaded, folded into the accumulator and freed at once: memory stays flat.
+          const s = new Scope();
+          try {
+            const c = this.#load(item, s);
+            const next = step(ev, c, acc, item, s);
+            if (next === c) {
+              acc = outer.add(pc.seal.CipherText());
+              acc.move(c);
+            }
+          } finally {
+            s.free();
+          }
+        }
+        if (!acc) {
+          // All weights were zero: an encryption of zero under the public key, at the right level/scale.
+          acc = outer.add(pc.seal.CipherText());
+          this.#zeroEnc.encryptZero(acc);
+          if (this.preset.scheme === 'ckks') acc.setScale(2 ** (2 * this.preset.scaleBits));
+        }
+        if (this.preset.scheme === 'ckks' && rescale) ev.rescaleToNext(acc, acc);
+        if (sel.layout === 'column') this.#rotateSum(acc, outer);
+        const info: HeValueInfo = Object.freeze({
+          path: name,
+          type,
+          decimals,
+          slot: sel.layout === 'column' ? 0 : sel.info.slot,
+          length: 1,
+          min: bounds[0],
+          max: bounds[1],
+        });
+        return this.#result(sel.items[0]!, op, name, sel.total, info, acc);
+      }),
+    );
+  }
+
+  #rotateSum(acc: CipherText, s: Scope): void {
+    const pc = this.#pc;
+    const ev = pc.evaluator;
+    const need = columnSumSteps(this.preset);
+    if (!this.#gk || need.some((k) => !this.galoisSteps.includes(k)))
+      fail('ERR_SHE_UNSUPPORTED', 'column aggregates need the slot-sum rotation keys (BundleOptions.columnSums)');
+    const tmp = s.add(pc.seal.CipherText());
+    for (const k of need) {
+      if (k === 0) continue;
+      if (this.preset.scheme === 'bfv') ev.rotateRows(acc, k, this.#gk, tmp);
+      else ev.rotateVector(acc, k, this.#gk, tmp);
+      ev.add(acc, tmp, acc);
+    }
+    if (this.preset.scheme === 'bfv') {
+      ev.rotateColumns(acc, this.#gk, tmp);
+      ev.add(acc, tmp, acc);
+    }
+  }
+
+  #result(like: HeCiphertext, op: HeOp, path: string, count: number, info: HeValueInfo, c: CipherText): HeCiphertext {
+    const bytes = c.saveArray(this.#pc.seal.ComprModeType.zstd);
+    return Object.freeze({
+      kind: 'result',
+      op,
+      path,
+      scheme: this.preset.scheme,
+      paramsId: this.preset.id,
+      keyId: this.keyId,
+      layout: like.layout,
+      count,
+      values: Object.freeze([info]),
+      scaleBits: like.scaleBits,
+      ciphertext: bytes,
+    });
+  }
+}
