@@ -4,7 +4,7 @@ import { describe, expect, it } from '@jest/globals';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { bytesSource, decryptEnvelope, openRandomAccess } from '../src/index.js';
+import { bytesSource, decryptEnvelope, openRandomAccess, verifyEnvelopeSignature } from '../src/index.js';
 import { nodeProvider } from '../src/node.js';
 import { generateVectors, TEST_INNER_ID } from './vectors/generate.js';
 import { codeOf, testUnwrap, testVerify, xorInner } from './helpers.js';
@@ -60,6 +60,16 @@ describe('vector corpus', () => {
       }
     });
   }
+
+  it('signed vectors verify without a key; tampered signatures do not', async () => {
+    for (const c of manifest.cases.filter((x) => x.requireSignature && !x.file.endsWith('.asc'))) {
+      const bytes = new Uint8Array(readFileSync(join(dir, c.file)));
+      const code = await codeOf(() => verifyEnvelopeSignature(bytesSource(bytes), testVerify, { provider: nodeProvider }));
+      if (c.expect === 'ok') expect([c.name, code]).toEqual([c.name, 'NO_ERROR']);
+      else if (c.expect.startsWith('ERR_FORMAT_SIGNATURE')) expect([c.name, code]).toEqual([c.name, c.expect]);
+      else expect([c.name, code]).not.toEqual([c.name, 'NO_ERROR']);
+    }
+  });
 
   it('good binary vectors open chunk by chunk through random access', async () => {
     for (const c of manifest.cases.filter((x) => x.expect === 'ok' && !x.file.endsWith('.asc'))) {
