@@ -21,8 +21,13 @@ export interface NdeStreamOptions {
   chunkSize?: number;
   /** index of the first chunk; default 0 (use it to resume or seek) */
   firstIndex?: number;
-  /** chunks handed to the backend per call; default 16. Memory held is about 2 x batch x chunkSize. */
+  /** chunks handed to the backend per call; default 16 */
   batch?: number;
+  /**
+   * backend calls kept in flight (results are still emitted in order); default 2, so that a worker
+   * pool stays busy. Memory held is about (inflight + 1) x batch x chunkSize, whatever the stream length.
+   */
+  inflight?: number;
 }
 
 /**
@@ -40,6 +45,8 @@ export class _ChunkBatcher {
   #cur: Uint8Array;
   #fill = 0;
   #pending: NdeChunk[] = [];
+  readonly #inflightMax: number;
+  readonly #inflight: Promise<Uint8Array[]>[] = [];
 
   constructor(backend: NdeBackend, opts: NdeStreamOptions) {
     if (typeof opts !== 'object' || opts === null) {
@@ -58,6 +65,11 @@ export class _ChunkBatcher {
     if (!Number.isSafeInteger(batch) || batch < 1 || batch > 1024) {
       throw new NqcNdeError('ERR_NDE_INVALID_INPUT', `"batch" expected an integer in 1..1024, got ${String(batch)}`);
     }
+    const inflight = opts.inflight ?? 2;
+    if (!Number.isSafeInteger(inflight) || inflight < 1 || inflight > 64) {
+      throw new NqcNdeError('ERR_NDE_INVALID_INPUT', `"inflight" expected an integer in 1..64, got ${String(inflight)}`);
+    }
+    this.#inflightMax = inflight;
     const first = opts.firstIndex ?? 0;
     _checkIndex(first, 'firstIndex');
     this.#backend = backend;
@@ -70,13 +82,20 @@ export class _ChunkBatcher {
     this.#cur = new Uint8Array(chunkSize);
   }
 
-  async #run(): Promise<Uint8Array[]> {
+  /** Starts the pending batch; returns once fewer than `inflight` calls are running, emitting finished ones in order. */
+  async #dispatch(emit: (out: Uint8Array) => void, drainAll: boolean): Promise<void> {
     const items = this.#pending;
     this.#pending = [];
-    if (items.length === 0) return [];
-    return this.#decrypt
-      ? this.#backend.decryptChunks(this.#key, this.#salt, items)
-      : this.#backend.encryptChunks(this.#key, this.#salt, items);
+    if (items.length > 0) {
+      const call = this.#decrypt
+        ? this.#backend.decryptChunks(this.#key, this.#salt, items)
+        : this.#backend.encryptChunks(this.#key, this.#salt, items);
+      call.catch(() => undefined); // awaited below, in order; avoid an unhandled rejection meanwhile
+      this.#inflight.push(call);
+    }
+    while (this.#inflight.length >= (drainAll ? 1 : this.#inflightMax)) {
+      for (const out of await this.#inflight.shift()!) emit(out);
+    }
   }
 
   #closeChunk(): void {
@@ -101,23 +120,27 @@ export class _ChunkBatcher {
       off += take;
       if (this.#fill === this.#chunkSize) {
         this.#closeChunk();
-        if (this.#pending.length === this.#batch) for (const out of await this.#run()) emit(out);
+        if (this.#pending.length === this.#batch) await this.#dispatch(emit, false);
       }
     }
   }
 
   /** Processes what is left: the pending full chunks and the final partial chunk, if any. */
   async flush(emit: (out: Uint8Array) => void): Promise<void> {
-    if (this.#fill > 0) this.#closeChunk();
-    for (const out of await this.#run()) emit(out);
-    this.#key.fill(0);
+    try {
+      if (this.#fill > 0) this.#closeChunk();
+      await this.#dispatch(emit, true);
+    } finally {
+      this.#key.fill(0);
+    }
   }
 }
 
 /**
  * A Web `TransformStream` that encrypts or decrypts a byte stream of any length with NDE: it cuts the
  * input into `chunkSize` chunks numbered from `firstIndex` and sends them to `backend` in batches.
- * Memory stays bounded (about 2 x batch x chunkSize plus one input write) whatever the stream length.
+ * Memory stays bounded (about (inflight + 1) x batch x chunkSize plus one input write) whatever the
+ * stream length.
  *
  * NDE does no authentication: use it inside an AEAD (the envelope container does).
  *

@@ -61,8 +61,9 @@ describe('Web TransformStream', () => {
         fc.integer({ min: 1, max: 400 }),
         fc.integer({ min: 1, max: 4 }),
         fc.nat(1000),
-        async (data, cuts, chunkSize, batch, firstIndex) => {
-          const opts = { key, salt, chunkSize, batch, firstIndex };
+        fc.integer({ min: 1, max: 3 }),
+        async (data, cuts, chunkSize, batch, firstIndex, inflight) => {
+          const opts = { key, salt, chunkSize, batch, firstIndex, inflight };
           const ct = await collect(source(split(data, cuts)).pipeThrough(createNdeTransform(referenceBackend, opts)));
           expect(ct).toEqual(expected(data, chunkSize, firstIndex));
           const pt = await collect(source([ct]).pipeThrough(createNdeTransform(referenceBackend, { ...opts, mode: 'decrypt' })));
@@ -81,6 +82,7 @@ describe('Web TransformStream', () => {
       { key, salt, chunkSize: 0 },
       { key, salt, chunkSize: 2 ** 25 },
       { key, salt, batch: 0 },
+      { key, salt, inflight: 0 },
       { key, salt, firstIndex: -1 },
       { key, salt, mode: 'sideways' as never },
     ];

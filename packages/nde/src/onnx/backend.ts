@@ -115,13 +115,17 @@ export function createOnnxBackend(opts: OnnxBackendOptions = {}): NdeBackend & {
       if (item.data.length === 0) results[at] = new Uint8Array(0);
       else work.push({ item, at });
     });
-    // Long chunks first in each group would not change the padded size; keep order for locality.
-    const groups = split(work, pool.length);
+    // Idle workers share the batch (a caller that awaits each call still uses every core); when all
+    // are busy (a pipelining caller, e.g. the stream transforms) the whole batch goes to the least
+    // loaded one, which keeps batches large: per-row cost falls as the batch grows.
+    const idle = pool.filter((r) => r.pending === 0);
+    const targets = idle.length > 0 ? idle : [pool.reduce((a, b) => (b.pending < a.pending ? b : a))];
+    const groups = split(work, targets.length);
     await Promise.all(
       groups.map(async (group, g) => {
         const chunks = group.map((w) => w.item);
         const job = _packJob(params, chunks, decrypt);
-        const outs = _unpackJob(job, await pool[g % pool.length]!.run(job), chunks);
+        const outs = _unpackJob(job, await targets[g]!.run(job), chunks);
         group.forEach((w, i) => (results[w.at] = outs[i]!));
       }),
     );

@@ -8,6 +8,8 @@ import { _loadOrt, _WORKER_PATH } from './runtime.js';
 /** Something that runs jobs on the NDE model. @internal */
 export interface OnnxRunner {
   run(job: OnnxJob): Promise<Uint8Array>;
+  /** jobs submitted and not yet finished */
+  readonly pending: number;
   close(): Promise<void>;
 }
 
@@ -28,12 +30,19 @@ export async function _createInlineRunner(model: Uint8Array): Promise<OnnxRunner
   } catch (err) {
     throw new NqcNdeError('ERR_NDE_BACKEND_UNAVAILABLE', 'onnxruntime-node cannot load the NDE model', { cause: err });
   }
+  let pending = 0;
   return {
+    get pending() {
+      return pending;
+    },
     run: async (job) => {
+      pending++;
       try {
         return await runJob(ort, session, job);
       } catch (err) {
         throw failed(err);
+      } finally {
+        pending--;
       }
     },
     close: () => session.release(),
@@ -52,6 +61,10 @@ class WorkerRunner implements OnnxRunner {
   readonly ready: Promise<void>;
   #nextId = 0;
   #dead: NqcNdeError | undefined;
+
+  get pending(): number {
+    return this.#pending.size;
+  }
 
   constructor(model: Uint8Array) {
     this.#worker = new Worker(_WORKER_PATH, { workerData: { model } });
