@@ -16,31 +16,48 @@ for (let i = 0; i < 64; i++) DECODE[ALPHABET.charCodeAt(i)] = i;
 const MAX_LINE = 1024;
 const BYTES_PER_LINE = (ARMOR_LINE_LENGTH / 4) * 3;
 
-function b64encode(b: Uint8Array): string {
-  let s = '';
+const ALPHABET_CODES = Uint8Array.from(ALPHABET, (c) => c.charCodeAt(0));
+const ASCII = new TextDecoder('latin1');
+
+/** Writes the base64 of `b` as ASCII into `out` at `o`; returns the new offset. */
+function b64encodeInto(b: Uint8Array, out: Uint8Array, o: number): number {
+  const A = ALPHABET_CODES;
   let i = 0;
   for (; i + 3 <= b.length; i += 3) {
     const n = (b[i]! << 16) | (b[i + 1]! << 8) | b[i + 2]!;
-    s += ALPHABET[n >> 18]! + ALPHABET[(n >> 12) & 63]! + ALPHABET[(n >> 6) & 63]! + ALPHABET[n & 63]!;
+    out[o++] = A[n >> 18]!;
+    out[o++] = A[(n >> 12) & 63]!;
+    out[o++] = A[(n >> 6) & 63]!;
+    out[o++] = A[n & 63]!;
   }
   const rest = b.length - i;
-  if (rest === 1) {
-    const n = b[i]! << 16;
-    s += ALPHABET[n >> 18]! + ALPHABET[(n >> 12) & 63]! + '==';
-  } else if (rest === 2) {
-    const n = (b[i]! << 16) | (b[i + 1]! << 8);
-    s += ALPHABET[n >> 18]! + ALPHABET[(n >> 12) & 63]! + ALPHABET[(n >> 6) & 63]! + '=';
+  if (rest) {
+    const n = (b[i]! << 16) | (rest === 2 ? b[i + 1]! << 8 : 0);
+    out[o++] = A[n >> 18]!;
+    out[o++] = A[(n >> 12) & 63]!;
+    out[o++] = rest === 2 ? A[(n >> 6) & 63]! : 0x3d;
+    out[o++] = 0x3d;
   }
-  return s;
+  return o;
+}
+
+/** Armored body lines (each ending in LF) for `b`, as ASCII bytes. */
+function bodyLines(b: Uint8Array): Uint8Array {
+  const lines = Math.ceil(b.length / BYTES_PER_LINE);
+  const out = new Uint8Array(Math.ceil(b.length / 3) * 4 + lines);
+  let o = 0;
+  for (let i = 0; i < b.length; i += BYTES_PER_LINE) {
+    o = b64encodeInto(b.subarray(i, i + BYTES_PER_LINE), out, o);
+    out[o++] = 0x0a;
+  }
+  return out.subarray(0, o);
 }
 
 /** Strict decode of one armor line (ASCII bytes). Rejects bad characters, bad padding, non-zero pad bits. */
-function b64decodeLine(line: Uint8Array): Uint8Array {
+function b64decodeLineInto(line: Uint8Array, out: Uint8Array, o: number): number {
   if (line.length % 4 !== 0) fail('ERR_FORMAT_ARMOR', 'armor line length is not a multiple of 4');
   let pad = 0;
   if (line.length && line[line.length - 1] === 0x3d) pad = line[line.length - 2] === 0x3d ? 2 : 1;
-  const out = new Uint8Array((line.length / 4) * 3 - pad);
-  let o = 0;
   for (let i = 0; i < line.length; i += 4) {
     const last = i + 4 === line.length;
     const c0 = DECODE[line[i]!]!;
@@ -62,7 +79,7 @@ function b64decodeLine(line: Uint8Array): Uint8Array {
       out[o++] = n & 0xff;
     }
   }
-  return out;
+  return o;
 }
 
 function isSpace(c: number): boolean {
@@ -75,6 +92,11 @@ function asciiEquals(line: Uint8Array, s: string): boolean {
   return true;
 }
 
+interface Sink {
+  buf: Uint8Array;
+  off: number;
+}
+
 /** @internal Incremental strict dearmorer: bounded memory (one line). */
 export class Dearmorer {
   #state: 'begin' | 'body' | 'end' = 'begin';
@@ -84,30 +106,35 @@ export class Dearmorer {
 
   /** Feeds armored bytes; returns the decoded binary pieces. */
   push(bytes: Uint8Array): Uint8Array[] {
-    const out: Uint8Array[] = [];
-    for (let i = 0; i < bytes.length; i++) {
-      const c = bytes[i]!;
-      if (c === 0x0a) {
+    const out: Sink = { buf: new Uint8Array(Math.ceil(((bytes.length + this.#line.length) * 3) / 4) + 3), off: 0 };
+    let start = 0;
+    for (;;) {
+      const nl = bytes.indexOf(0x0a, start);
+      const end = nl < 0 ? bytes.length : nl;
+      if (this.#line.length + (end - start) > MAX_LINE) fail('ERR_FORMAT_ARMOR', 'armor line too long');
+      if (nl < 0) {
+        for (let i = start; i < end; i++) this.#line.push(bytes[i]!);
+        return out.off ? [out.buf.subarray(0, out.off)] : [];
+      }
+      if (this.#line.length) {
+        for (let i = start; i < end; i++) this.#line.push(bytes[i]!);
         this.#processLine(Uint8Array.from(this.#line), out);
         this.#line.length = 0;
-      } else {
-        if (this.#line.length >= MAX_LINE) fail('ERR_FORMAT_ARMOR', 'armor line too long');
-        this.#line.push(c);
-      }
+      } else this.#processLine(bytes.subarray(start, end), out);
+      start = nl + 1;
     }
-    return out;
   }
 
   /** Ends the input; throws unless a complete armor block was read. */
   finish(): Uint8Array[] {
-    const out: Uint8Array[] = [];
+    const out: Sink = { buf: new Uint8Array(Math.ceil((this.#line.length * 3) / 4) + 3), off: 0 };
     if (this.#line.length) this.#processLine(Uint8Array.from(this.#line), out);
     this.#line.length = 0;
     if (this.#state !== 'end') fail('ERR_FORMAT_ARMOR', 'armor is truncated (no END line)');
-    return out;
+    return out.off ? [out.buf.subarray(0, out.off)] : [];
   }
 
-  #processLine(raw: Uint8Array, out: Uint8Array[]): void {
+  #processLine(raw: Uint8Array, out: Sink): void {
     if (this.#state === 'begin' || this.#state === 'end') {
       let a = 0;
       let b = raw.length;
@@ -129,10 +156,10 @@ export class Dearmorer {
     }
     if (this.#closed) fail('ERR_FORMAT_ARMOR', 'armor line after the final (short or padded) line');
     if (line.length === 0 || line.length > ARMOR_LINE_LENGTH) fail('ERR_FORMAT_ARMOR', `armor lines must be 1-${ARMOR_LINE_LENGTH} characters`);
-    const decoded = b64decodeLine(line);
-    if (line.length < ARMOR_LINE_LENGTH || decoded.length < BYTES_PER_LINE) this.#closed = true;
+    const before = out.off;
+    out.off = b64decodeLineInto(line, out.buf, out.off);
+    if (line.length < ARMOR_LINE_LENGTH || out.off - before < BYTES_PER_LINE) this.#closed = true;
     this.#lines++;
-    out.push(decoded);
   }
 }
 
@@ -152,10 +179,7 @@ export function isArmored(bytes: Uint8Array): boolean {
  */
 export function armor(envelope: Uint8Array): string {
   if (!(envelope instanceof Uint8Array) || envelope.length === 0) fail('ERR_FORMAT_INVALID_ARGUMENT', '"envelope" expected a non-empty Uint8Array');
-  const lines = [ARMOR_BEGIN];
-  for (let i = 0; i < envelope.length; i += BYTES_PER_LINE) lines.push(b64encode(envelope.subarray(i, i + BYTES_PER_LINE)));
-  lines.push(ARMOR_END, '');
-  return lines.join('\n');
+  return `${ARMOR_BEGIN}\n${ASCII.decode(bodyLines(envelope))}${ARMOR_END}\n`;
 }
 
 /**
@@ -164,15 +188,9 @@ export function armor(envelope: Uint8Array): string {
  *   whitespace are tolerated)
  */
 export function dearmor(text: string | Uint8Array): Uint8Array {
-  let bytes: Uint8Array;
-  if (typeof text === 'string') {
-    bytes = new Uint8Array(text.length);
-    for (let i = 0; i < text.length; i++) {
-      const c = text.charCodeAt(i);
-      if (c > 0x7f) fail('ERR_FORMAT_ARMOR', 'non-ASCII character in armor');
-      bytes[i] = c;
-    }
-  } else bytes = text;
+  // Non-ASCII characters become bytes >= 0x80, which no armor line accepts.
+  const bytes = typeof text === 'string' ? new TextEncoder().encode(text) : text;
+  if (!(bytes instanceof Uint8Array)) fail('ERR_FORMAT_INVALID_ARGUMENT', '"text" expected string or Uint8Array');
   const d = new Dearmorer();
   const parts = [...d.push(bytes), ...d.finish()];
   let n = 0;
@@ -201,15 +219,13 @@ export function createArmorStream(): TransformStream<Uint8Array, Uint8Array> {
       all.set(pending);
       all.set(chunk, pending.length);
       const whole = all.length - (all.length % BYTES_PER_LINE);
-      let text = '';
-      for (let i = 0; i < whole; i += BYTES_PER_LINE) text += b64encode(all.subarray(i, i + BYTES_PER_LINE)) + '\n';
-      if (text) controller.enqueue(enc.encode(text));
+      if (whole) controller.enqueue(bodyLines(all.subarray(0, whole)));
       pending = all.slice(whole);
     },
     flush(controller) {
       if (!any) fail('ERR_FORMAT_INVALID_ARGUMENT', 'cannot armor an empty input');
-      const tail = pending.length ? b64encode(pending) + '\n' : '';
-      controller.enqueue(enc.encode(tail + ARMOR_END + '\n'));
+      if (pending.length) controller.enqueue(bodyLines(pending));
+      controller.enqueue(enc.encode(ARMOR_END + '\n'));
     },
   });
 }
