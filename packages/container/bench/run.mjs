@@ -2,15 +2,17 @@
 // small-envelope latency. `pnpm --filter @nqc/container bench` (builds dist first through turbo, or
 // run `pnpm build` in this package). Needs ~4 GiB free in the temp dir.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { decryptEnvelope, encryptEnvelope } from '../dist/index.js';
-import { nodeProvider } from '../dist/node.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
+// `pnpm --filter @nqc/container bench` runs this file directly: build dist first if it is missing.
+if (!existsSync(join(here, '..', 'dist', 'node.js'))) execFileSync('pnpm', ['build'], { cwd: join(here, '..'), stdio: 'inherit' });
+const { decryptEnvelope, encryptEnvelope } = await import('../dist/index.js');
+const { nodeProvider } = await import('../dist/node.js');
 const SIZES = (process.env.NQC_BENCH_SIZES ?? '256,1024').split(',').map(Number); // MiB
 
 function ensureAge() {
@@ -119,5 +121,3 @@ console.log(`\n@nqc/container bench: Node ${process.version}, ${cpus().length} c
 console.log('nqc times are in-process (file read -> envelope -> file write, node:crypto provider, Node stream adapters);');
 console.log('age times are wall clock of the age process. Ratio = nqc time / age time (lower is better).');
 console.table(rows);
-void existsSync;
-void statSync;

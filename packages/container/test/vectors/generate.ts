@@ -324,6 +324,26 @@ export async function generateVectors(): Promise<VectorCase[]> {
     return cat(other.subarray(0, other.length - 44), signed.env.subarray(signed.env.length - 44));
   })(), signed.fileKey, { requireSignature: true });
 
+  // ---- fail: more structure (valid MACs) --------------------------------------------------------
+  {
+    const { sections, length } = splitHeader(signed.env);
+    const rest = signed.env.subarray(length);
+    const enc = new TextEncoder();
+    const signerBody = (alg: string, key: Uint8Array, trailer: number) => cat(Uint8Array.of(alg.length), enc.encode(alg), u16(key.length), key, u32(trailer));
+    const withSigner = (body: Uint8Array) => cat(buildHeader(sections.map((x) => (x.type === SECTION.signer ? { type: x.type, body } : x)), signed.fileKey, signed.salt), rest);
+    F('fail_signer_bad_alg', 'signer alg with a space', 'ERR_FORMAT_SIGNER', withSigner(signerBody('ml dsa', SIGNER_KEY, 44)), signed.fileKey);
+    F('fail_signer_trailer_oversized', 'signature trailer length 65537', 'ERR_FORMAT_LIMIT', withSigner(signerBody('test-hmac-sha256', SIGNER_KEY, 65537)), signed.fileKey);
+    F('fail_signer_key_empty', 'signer key of length 0', 'ERR_FORMAT_LIMIT', withSigner(signerBody('test-hmac-sha256', new Uint8Array(0), 44)), signed.fileKey);
+  }
+  F('fail_he_invalid_utf8_path', 'HE path bytes ff fe (valid MAC)', 'ERR_FORMAT_NONCANONICAL', (() => {
+    const body = rawHe({ metadata: heS.metadata, entries: [{ ...e0, path: 'zz' }] });
+    const at = 4 + heS.metadata.length + 2 + 2;
+    body.set([0xff, 0xfe], at);
+    return cat(buildHeader(hs.map((s) => (s.type === SECTION.he ? { type: s.type, body } : s)), he.fileKey, he.salt), hePayload);
+  })(), he.fileKey);
+  F('fail_he_control_char_path', 'HE path with a newline (valid MAC)', 'ERR_FORMAT_HE', heValidMac([{ ...e0, path: 'a\nb' }]), he.fileKey);
+  F('fail_stanzas_trailing_byte', 'stanzas section one byte too long (valid MAC)', 'ERR_FORMAT_NONCANONICAL', withSections([bs[0]!, { type: SECTION.stanzas, body: cat(stanzaBody, Uint8Array.of(0)) }]));
+
   // ---- fail: inner layer ------------------------------------------------------------------------
   {
     const r = await make('innerother', seeded('pt/innerother', 30), { inner: xorInner(seeded('other-model', 32)) });
