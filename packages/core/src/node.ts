@@ -1,1 +1,408 @@
-export {};
+/**
+ * `@nqc/core/node`: the facade for Node.js. Same functions as `@nqc/core` (re-exported, same
+ * signatures) but with node:crypto for the bulk AEAD (~10x faster than pure JS) and `nde: 'auto'`
+ * meaning the ONNX backend when onnxruntime-node loads and passes its self-test (reference otherwise);
+ * plus Node streams, files in constant memory, random access, and identity files.
+ *
+ * onnxruntime-node and node-seal are loaded lazily (dynamic import): only when an envelope with the
+ * NDE layer is encrypted or opened with the ONNX backend, or when a record function is called.
+ * @module
+ */
+import { createReadStream, createWriteStream } from 'node:fs';
+import { open, rename, unlink } from 'node:fs/promises';
+import { Duplex, Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import {
+  ARMOR_BEGIN,
+  ARMOR_END,
+  openRandomAccess,
+  parseHeader,
+  parsePrelude,
+  PRELUDE_LENGTH,
+  rewriteHeader,
+  type RandomAccessEnvelope,
+} from '@nqc/container';
+import { createDecryptDuplex, createEncryptDuplex, fileSource, nodeProvider } from '@nqc/container/node';
+import { referenceBackend, type NdeBackend } from '@nqc/nde';
+import { readIdentityFile } from '@nqc/pql/node';
+import type { Identity, SigningKey } from '@nqc/pql';
+import { fail } from './errors.js';
+import {
+  decryptAny,
+  decryptOptions,
+  encryptAny,
+  encryptOptions,
+  inspectAny,
+  type DecryptOptions,
+  type DecryptResult,
+  type DecryptStreamResult,
+  type EncryptOptions,
+} from './envelope.js';
+import { describe, type EnvelopeInfo } from './info.js';
+import { signerReport, toRecipients, wrap, type SignerReport } from './keys.js';
+import { recoverFileKey, rotateDataKeyBytes, updateRecipientsBytes, type RotateDataKeyOptions, type UpdateRecipientsOptions } from './lifecycle.js';
+import { checkNdeChoice, innerResolver, type NdeChoice, type Platform } from './nde.js';
+import {
+  decryptJsonWith,
+  encryptDatasetWith,
+  encryptRecordWith,
+  type DecryptDatasetResult,
+  type DecryptRecordOptions,
+  type DecryptRecordResult,
+  type EncryptRecordOptions,
+  type JsonObject,
+} from './records-api.js';
+
+export * from './index.js';
+
+// ---------------------------------------------------------------------------------------------------
+// Platform: node:crypto + lazily created NDE backends (cached per choice, closed by closeNde()).
+
+const backends = new Map<'auto' | 'onnx', Promise<NdeBackend>>();
+
+async function ndeBackend(choice: Exclude<NdeChoice, 'off'>): Promise<NdeBackend> {
+  if (typeof choice === 'object') return choice;
+  if (choice === 'reference') return referenceBackend;
+  let p = backends.get(choice);
+  if (!p) {
+    p = import('@nqc/nde/node').then(({ createNde }) => createNde({ backend: choice }));
+    backends.set(choice, p);
+    p.catch(() => backends.delete(choice));
+  }
+  return p;
+}
+
+/** @internal */
+export const nodePlatform: Platform = { provider: nodeProvider, ndeBackend };
+
+/**
+ * Which backend `nde: 'auto'` resolves to here: `'onnx'` when onnxruntime-node loaded and passed its
+ * known-answer self-test, else `'reference'`. Starts the backend (and its worker threads) if needed.
+ */
+export async function ndeBackendName(choice: Exclude<NdeChoice, 'off'> = 'auto'): Promise<'onnx' | 'reference'> {
+  return (await ndeBackend(checkNdeChoice(choice) as Exclude<NdeChoice, 'off'>)).name;
+}
+
+/**
+ * Closes the NDE backends this module started (ONNX sessions and worker threads) so the process can
+ * exit. They restart on next use. Backends passed in by the caller are the caller's to close.
+ */
+export async function closeNde(): Promise<void> {
+  const all = [...backends.values()];
+  backends.clear();
+  await Promise.all(all.map((p) => p.then((b) => b.close(), () => undefined)));
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The facade with the Node platform (same names and contracts as @nqc/core).
+
+/**
+ * {@link import('./index.js').encrypt} with node:crypto and the ONNX NDE backend when available.
+ * @example
+ * ```ts
+ * const env = await encrypt(bytes, { recipients: ['nqc-xwing-1...'], signer });
+ * ```
+ */
+export function encrypt(input: Uint8Array, opts: EncryptOptions & { armor: true }): Promise<string>;
+export function encrypt(input: Uint8Array, opts: EncryptOptions & { armor?: false | undefined }): Promise<Uint8Array>;
+export function encrypt(input: Uint8Array, opts: EncryptOptions): Promise<Uint8Array | string>;
+export function encrypt(input: ReadableStream<Uint8Array>, opts: EncryptOptions): ReadableStream<Uint8Array>;
+export function encrypt(
+  input: Uint8Array | ReadableStream<Uint8Array>,
+  opts: EncryptOptions,
+): Promise<Uint8Array | string> | ReadableStream<Uint8Array> {
+  return encryptAny(nodePlatform, input, opts);
+}
+
+/** {@link import('./index.js').decrypt} with node:crypto and the ONNX NDE backend when available. */
+export function decrypt(input: Uint8Array | string, opts: DecryptOptions): Promise<DecryptResult>;
+export function decrypt(input: ReadableStream<Uint8Array>, opts: DecryptOptions): DecryptStreamResult;
+export function decrypt(
+  input: Uint8Array | string | ReadableStream<Uint8Array>,
+  opts: DecryptOptions,
+): Promise<DecryptResult> | DecryptStreamResult {
+  return decryptAny(nodePlatform, input, opts);
+}
+
+/** {@link import('./index.js').inspect}. */
+export function inspect(input: Uint8Array | string | ReadableStream<Uint8Array>): Promise<EnvelopeInfo> {
+  return inspectAny(input);
+}
+
+/** {@link import('./index.js').updateRecipients} (header only; see there for what removed recipients keep). */
+export function updateRecipients(envelope: Uint8Array, opts: UpdateRecipientsOptions): Promise<Uint8Array>;
+export function updateRecipients(envelope: string, opts: UpdateRecipientsOptions): Promise<string>;
+export function updateRecipients(envelope: Uint8Array | string, opts: UpdateRecipientsOptions): Promise<Uint8Array | string> {
+  return updateRecipientsBytes(envelope, opts);
+}
+
+/** {@link import('./index.js').rotateDataKey} with the Node platform (see there for what old recipients keep). */
+export function rotateDataKey(envelope: Uint8Array, opts: RotateDataKeyOptions): Promise<Uint8Array>;
+export function rotateDataKey(envelope: string, opts: RotateDataKeyOptions): Promise<string>;
+export function rotateDataKey(envelope: Uint8Array | string, opts: RotateDataKeyOptions): Promise<Uint8Array | string> {
+  return rotateDataKeyBytes(nodePlatform, envelope, opts);
+}
+
+/** {@link import('./records-api.js').encryptRecord} with the Node platform. */
+export function encryptRecord(record: JsonObject, opts: EncryptRecordOptions & { armor: true }): Promise<string>;
+export function encryptRecord(record: JsonObject, opts: EncryptRecordOptions): Promise<Uint8Array>;
+export function encryptRecord(record: JsonObject, opts: EncryptRecordOptions): Promise<Uint8Array | string> {
+  return encryptRecordWith(nodePlatform, record, opts);
+}
+
+/** {@link import('./records-api.js').encryptDataset} with the Node platform. */
+export function encryptDataset(records: readonly JsonObject[], opts: EncryptRecordOptions & { armor: true }): Promise<string>;
+export function encryptDataset(records: readonly JsonObject[], opts: EncryptRecordOptions): Promise<Uint8Array>;
+export function encryptDataset(records: readonly JsonObject[], opts: EncryptRecordOptions): Promise<Uint8Array | string> {
+  return encryptDatasetWith(nodePlatform, records, opts);
+}
+
+/** {@link import('./records-api.js').decryptRecord} with the Node platform. */
+export async function decryptRecord(envelope: Uint8Array | string, opts: DecryptRecordOptions): Promise<DecryptRecordResult> {
+  const { value, result, cts } = await decryptJsonWith(nodePlatform, envelope, opts, 'record');
+  return { record: value as JsonObject, heFields: cts, signer: result.signer, info: result.info };
+}
+
+/** {@link import('./records-api.js').decryptDataset} with the Node platform. */
+export async function decryptDataset(envelope: Uint8Array | string, opts: DecryptRecordOptions): Promise<DecryptDatasetResult> {
+  const { value, result, cts } = await decryptJsonWith(nodePlatform, envelope, opts, 'dataset');
+  return { records: value as JsonObject[], heFields: cts, signer: result.signer, info: result.info };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Node streams and files.
+
+/**
+ * A Node `Transform` that encrypts: plaintext in, envelope out (armored with `armor: true`), in
+ * constant memory. Async because it wraps the file key and starts the NDE backend first.
+ * @example
+ * ```ts
+ * await pipeline(createReadStream('a'), await createEncryptTransform({ recipients }), createWriteStream('a.nqc'));
+ * ```
+ */
+export async function createEncryptTransform(opts: EncryptOptions): Promise<Duplex> {
+  const t = createEncryptDuplex(await encryptOptions(nodePlatform, opts));
+  if (!opts.armor) return t;
+  const a = armorTransform();
+  t.pipe(a);
+  t.once('error', (e) => a.destroy(e));
+  return Duplex.from({ writable: t, readable: a });
+}
+
+/** Armor (FORMAT.md section 9) as a Node Transform: 48 bytes -> one 64-character line. */
+function armorTransform(): Transform {
+  let pending = Buffer.alloc(0);
+  return new Transform({
+    construct(cb) {
+      this.push(`${ARMOR_BEGIN}\n`);
+      cb();
+    },
+    transform(chunk: Buffer, _enc, cb) {
+      const all = pending.length ? Buffer.concat([pending, chunk]) : chunk;
+      const full = all.length - (all.length % 48);
+      const lines: string[] = [];
+      for (let i = 0; i < full; i += 48) lines.push(all.subarray(i, i + 48).toString('base64'));
+      if (lines.length) this.push(`${lines.join('\n')}\n`);
+      pending = Buffer.from(all.subarray(full));
+      cb();
+    },
+    flush(cb) {
+      if (pending.length) this.push(`${pending.toString('base64')}\n`);
+      this.push(`${ARMOR_END}\n`);
+      cb();
+    },
+  });
+}
+
+/** A Node decrypting transform with its authenticated header and completion. */
+export interface DecryptTransform {
+  /** Envelope in (binary or armored), plaintext out; provisional until it finishes without error. */
+  readonly transform: Transform;
+  /** Resolves with the authenticated header, before any plaintext. */
+  readonly info: Promise<EnvelopeInfo>;
+  /** Resolves when all input was verified (final chunk, signature), with the verified signer. */
+  readonly done: Promise<{ readonly signer: SignerReport | undefined }>;
+}
+
+/**
+ * A Node `Transform` that decrypts in constant memory (same checks and errors as `decrypt`).
+ * @example
+ * ```ts
+ * const d = createDecryptTransform({ identities });
+ * await pipeline(createReadStream('a.nqc'), d.transform, createWriteStream('a'));
+ * const { signer } = await d.done;
+ * ```
+ */
+export function createDecryptTransform(opts: DecryptOptions): DecryptTransform {
+  const { duplex, header } = createDecryptDuplex(decryptOptions(nodePlatform, opts));
+  const info = header.then((h) => describe(h, false));
+  info.catch(() => undefined);
+  const done = new Promise<{ signer: SignerReport | undefined }>((resolve, reject) => {
+    duplex.once('error', reject);
+    // 'finish' follows the transform's flush: end of input seen, final chunk and signature verified.
+    duplex.once('finish', () => header.then((h) => resolve({ signer: h.signer ? signerReport(h.signer) : undefined }), reject));
+  });
+  done.catch(() => undefined);
+  return { transform: duplex, info, done };
+}
+
+async function replaceOnSuccess(outPath: string, work: (tmp: string) => Promise<void>): Promise<void> {
+  const tmp = `${outPath}.${process.pid}.${Date.now().toString(36)}.tmp`;
+  try {
+    await work(tmp);
+    await rename(tmp, outPath);
+  } catch (e) {
+    await unlink(tmp).catch(() => undefined);
+    throw e;
+  }
+}
+
+/**
+ * Encrypts a file to a file in constant memory. The output appears (by rename) only when complete.
+ * @returns the header description of the new envelope
+ */
+export async function encryptFile(inPath: string, outPath: string, opts: EncryptOptions): Promise<void> {
+  const t = await createEncryptTransform(opts);
+  await replaceOnSuccess(outPath, (tmp) => pipeline(createReadStream(inPath, { highWaterMark: 1 << 20 }), t, createWriteStream(tmp, { flags: 'wx', mode: 0o600 })));
+}
+
+/**
+ * Decrypts a file to a file in constant memory. The output appears (by rename) only when every
+ * chunk and the signature verified: a failed decryption leaves no partial plaintext behind.
+ * @returns the verified signer, if any, and the authenticated header
+ */
+export async function decryptFile(inPath: string, outPath: string, opts: DecryptOptions): Promise<{ signer: SignerReport | undefined; info: EnvelopeInfo }> {
+  const d = createDecryptTransform(opts);
+  await replaceOnSuccess(outPath, (tmp) => pipeline(createReadStream(inPath, { highWaterMark: 1 << 20 }), d.transform, createWriteStream(tmp, { flags: 'wx', mode: 0o600 })));
+  const [{ signer }, info] = await Promise.all([d.done, d.info]);
+  return { signer, info: { ...info, sizes: (await inspectFile(inPath)).sizes } };
+}
+
+async function readHeaderBytes(path: string): Promise<{ header: Uint8Array; size: number }> {
+  const fh = await open(path, 'r');
+  try {
+    const { size } = await fh.stat();
+    const pre = new Uint8Array(Math.min(PRELUDE_LENGTH, size));
+    await fh.read(pre, 0, pre.length, 0);
+    const first = pre.find((b) => b !== 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d);
+    if (first === 0x2d) return { header: new Uint8Array(0), size }; // armored: caller reads it whole
+    const length = parsePrelude(pre);
+    if (size < length) parseHeader(pre); // raises the precise truncation error
+    const header = new Uint8Array(length);
+    await fh.read(header, 0, length, 0);
+    return { header, size };
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Describes an envelope file without keys, reading only its header (armored files are read whole).
+ * Not authenticated: see `inspect`.
+ */
+export async function inspectFile(path: string): Promise<EnvelopeInfo> {
+  const { header, size } = await readHeaderBytes(path);
+  if (header.length === 0) return inspectAny(createReadStreamWeb(path));
+  return describe(parseHeader(header), false, size);
+}
+
+function createReadStreamWeb(path: string): ReadableStream<Uint8Array> {
+  return Readable.toWeb(createReadStream(path)) as unknown as ReadableStream<Uint8Array>;
+}
+
+/**
+ * `updateRecipients` for files: writes the new header, then copies the payload and trailer byte for
+ * byte (no cryptography on the payload). Binary envelopes only. See `updateRecipients` for what a
+ * removed recipient can still open.
+ */
+export async function updateRecipientsFile(inPath: string, outPath: string, opts: UpdateRecipientsOptions): Promise<void> {
+  const { header: bytes } = await readHeaderBytes(inPath);
+  if (bytes.length === 0) fail('ERR_CORE_INVALID_ARGUMENT', 'updateRecipientsFile needs a binary envelope (use updateRecipients for armored text)');
+  const recipients = toRecipients(opts.recipients);
+  const header = parseHeader(bytes);
+  const fileKey = await recoverFileKey(header, opts.identities);
+  const { header: fresh, oldLength } = rewriteHeader(bytes, fileKey, wrap(fileKey, recipients));
+  fileKey.fill(0);
+  await replaceOnSuccess(outPath, async (tmp) => {
+    const out = createWriteStream(tmp, { flags: 'wx', mode: 0o600 });
+    out.write(fresh);
+    await pipeline(createReadStream(inPath, { start: oldLength, highWaterMark: 1 << 20 }), out);
+  });
+}
+
+/**
+ * `rotateDataKey` for files, in constant memory: decrypts the stream and re-encrypts it under a new
+ * file key (same suite and HE section). The output appears only when both sides verified.
+ */
+export async function rotateDataKeyFile(inPath: string, outPath: string, opts: RotateDataKeyOptions): Promise<void> {
+  const { header: bytes } = await readHeaderBytes(inPath);
+  if (bytes.length === 0) fail('ERR_CORE_INVALID_ARGUMENT', 'rotateDataKeyFile needs a binary envelope (use rotateDataKey for armored text)');
+  const header = parseHeader(bytes);
+  if (header.signer && opts.signer === undefined) {
+    fail('ERR_CORE_INVALID_ARGUMENT', 'the envelope is signed: pass "signer" to sign the new one, or signer: null to drop the signature');
+  }
+  const d = createDecryptTransform({ identities: opts.identities, nde: opts.nde });
+  const e = createEncryptDuplex(
+    await encryptOptions(
+      nodePlatform,
+      {
+        recipients: opts.recipients,
+        signer: opts.signer ?? undefined,
+        nde: header.suite.innerId ? (opts.nde ?? 'auto') : 'off',
+        aead: header.suite.aead,
+        chunkSize: header.suite.chunkSize,
+      },
+      { he: header.he },
+    ),
+  );
+  await replaceOnSuccess(outPath, (tmp) => pipeline(createReadStream(inPath, { highWaterMark: 1 << 20 }), d.transform, e, createWriteStream(tmp, { flags: 'wx', mode: 0o600 })));
+  await d.done;
+}
+
+/** Options of {@link openEnvelopeFile}. */
+export interface OpenFileOptions {
+  /** Identities to try. */
+  readonly identities: DecryptOptions['identities'];
+  /** NDE backend; default `'auto'`. */
+  readonly nde?: NdeChoice | undefined;
+}
+
+/**
+ * Opens an envelope file for random access: `readChunk(k)` decrypts and verifies chunk `k` (its tag
+ * and its position) reading only that chunk. A signature is NOT checked (it covers the whole
+ * payload): use `decryptFile` for that. Call `close()` when done.
+ * @example
+ * ```ts
+ * const env = await openEnvelopeFile('big.nqc', { identities });
+ * const chunk = await env.readChunk(1000);
+ * await env.close();
+ * ```
+ */
+export async function openEnvelopeFile(path: string, opts: OpenFileOptions): Promise<RandomAccessEnvelope & { close(): Promise<void> }> {
+  const src = await fileSource(path);
+  try {
+    const d = decryptOptions(nodePlatform, { identities: opts.identities, nde: opts.nde });
+    const ra = await openRandomAccess(src, { unwrap: d.unwrap, inner: innerResolver(nodePlatform, checkNdeChoice(opts.nde)), provider: nodeProvider });
+    return Object.assign(Object.create(null) as object, {
+      header: ra.header,
+      chunkCount: ra.chunkCount,
+      chunkSize: ra.chunkSize,
+      plaintextSize: ra.plaintextSize,
+      readChunk: (k: number) => ra.readChunk(k),
+      close: () => src.close(),
+    });
+  } catch (e) {
+    await src.close();
+    throw e;
+  }
+}
+
+/**
+ * Reads an identity file (plain or passphrase-protected) and returns its identities and signing keys,
+ * ready for `decrypt({ identities })` and `encrypt({ signer })`.
+ * @throws NqcPqlError `ERR_PQL_IDENTITY_FILE`, `ERR_PQL_BAD_PASSPHRASE`; fs errors pass through
+ */
+export async function loadIdentities(path: string, options?: { passphrase?: string }): Promise<{ identities: Identity[]; signingKeys: SigningKey[] }> {
+  const c = await readIdentityFile(path, options);
+  return { identities: c.identities, signingKeys: c.signingKeys };
+}

@@ -1,0 +1,128 @@
+// What an envelope says about itself, readable without any key (inspect) and, after opening, as the
+// authenticated header (decrypt).
+import { parseHeader, payloadLayout, type AeadName, type ParsedHeader } from '@nqc/container';
+import { NDE_MODEL_ID } from '@nqc/nde';
+import { signerReport, type SignerReport } from './keys.js';
+
+/** One recipient stanza, as seen without keys. */
+export interface RecipientInfo {
+  /** Stanza type: `xwing`, `mlkem1024`, or another registered KEM id. */
+  readonly type: string;
+  /** The 8-hex-char key-id hint, when the sender wrote one (`undefined` for anonymous stanzas). */
+  readonly keyIdHint: string | undefined;
+  /** Stanza body bytes (KEM ciphertext and sealed file key). */
+  readonly bodyLength: number;
+}
+
+/** One HE-encrypted field of an envelope (all ciphertext parts of one path). */
+export interface HeFieldInfo {
+  /** Field path in the record, e.g. `patient.age`. */
+  readonly path: string;
+  /** Number of ciphertexts (parts) under this path. */
+  readonly parts: number;
+  /** HE scheme: `bfv` or `ckks`. */
+  readonly scheme: string;
+  /** Parameter set id (e.g. `nqc-she/v1/bfv-n4096-t40`). */
+  readonly paramsId: string;
+  /** HE key id (hex). */
+  readonly keyId: string;
+  /** `record` (one record) or `column` (one field of many records). */
+  readonly layout: string;
+  /** Values (records) covered, summed over the parts. */
+  readonly count: number;
+  /** Serialized ciphertext bytes, summed over the parts. */
+  readonly bytes: number;
+}
+
+/** Sizes, when the whole envelope length is known. */
+export interface EnvelopeSizes {
+  /** Envelope bytes (binary form). */
+  readonly envelope: number;
+  /** Payload bytes (all chunks with their tags). */
+  readonly payload: number;
+  /** Number of payload chunks. */
+  readonly chunks: number;
+  /** Plaintext bytes. */
+  readonly plaintext: number;
+}
+
+/**
+ * The public description of an envelope. From {@link inspect} it is UNAUTHENTICATED (anyone can
+ * forge a header; only opening it with a key proves it); from `decrypt` it is authenticated.
+ */
+export interface EnvelopeInfo {
+  /** Format version (1). */
+  readonly version: number;
+  /** Whether the input was ASCII-armored. */
+  readonly armored: boolean;
+  /** Header bytes (offset of the payload). */
+  readonly headerLength: number;
+  /** Payload AEAD. */
+  readonly aead: AeadName;
+  /** Plaintext bytes per chunk. */
+  readonly chunkSize: number;
+  /** The inner layer: `null` when off; `modelId` (hex) and whether it is this library's NDE model. */
+  readonly nde: { readonly modelId: string; readonly known: boolean } | null;
+  /** Recipient stanzas in header order. */
+  readonly recipients: readonly RecipientInfo[];
+  /** The signer named in the header (checked only by `decrypt`), or `null`. */
+  readonly signer: (SignerReport & { readonly trailerLength: number }) | null;
+  /** HE fields, or `null` when the envelope has no HE section. */
+  readonly he: { readonly metadataLength: number; readonly fields: readonly HeFieldInfo[] } | null;
+  /** Sizes, when the input length is known (bytes, files, or a stream read to its end). */
+  readonly sizes: EnvelopeSizes | undefined;
+}
+
+const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+
+function printable(b: Uint8Array): string {
+  const s = new TextDecoder('utf-8', { fatal: false }).decode(b);
+  return /^[\x20-\x7e]*$/.test(s) ? s : hex(b);
+}
+
+/** @internal Describes a parsed header; `total` is the binary envelope length when known. */
+export function describe(header: ParsedHeader, armored: boolean, total?: number): EnvelopeInfo {
+  const inner = header.suite.innerId;
+  const fields: HeFieldInfo[] = [];
+  for (const e of header.he?.entries ?? []) {
+    const last = fields[fields.length - 1];
+    if (last && last.path === e.path) {
+      fields[fields.length - 1] = { ...last, parts: last.parts + 1, count: last.count + e.count, bytes: last.bytes + e.ciphertext.length };
+    } else {
+      fields.push({
+        path: e.path,
+        parts: 1,
+        scheme: e.scheme,
+        paramsId: printable(e.paramsId),
+        keyId: hex(e.keyId),
+        layout: e.layout,
+        count: e.count,
+        bytes: e.ciphertext.length,
+      });
+    }
+  }
+  let sizes: EnvelopeSizes | undefined;
+  if (total !== undefined) {
+    const payload = total - header.length - (header.signer?.trailerLength ?? 0);
+    const layout = payloadLayout(payload, header.suite.chunkSize);
+    sizes = { envelope: total, payload, chunks: layout.chunkCount, plaintext: layout.plaintextLength };
+  }
+  return {
+    version: 1,
+    armored,
+    headerLength: header.length,
+    aead: header.suite.aead,
+    chunkSize: header.suite.chunkSize,
+    nde: inner ? { modelId: hex(inner), known: hex(inner) === hex(NDE_MODEL_ID) } : null,
+    recipients: header.stanzas.map((s) => ({
+      type: s.type,
+      keyIdHint: s.args.length === 1 && /^[0-9a-f]{8}$/.test(s.args[0]!) ? s.args[0] : undefined,
+      bodyLength: s.body.length,
+    })),
+    signer: header.signer ? { ...signerReport(header.signer), trailerLength: header.signer.trailerLength } : null,
+    he: header.he ? { metadataLength: header.he.metadata.length, fields } : null,
+    sizes,
+  };
+}
+
+export { parseHeader };

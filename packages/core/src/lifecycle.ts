@@ -1,0 +1,76 @@
+// Key lifecycle: re-wrap the same file key (updateRecipients) or re-encrypt under a new one
+// (rotateDataKey). The names differ on purpose: they promise very different things to a removed recipient.
+import { armor, DECRYPT_FAILED_MESSAGE, NqcFormatError, parseHeader, rewriteHeader, type ParsedHeader } from '@nqc/container';
+import { fail } from './errors.js';
+import { binaryEnvelope, decryptAny, encryptAny, type DecryptResult } from './envelope.js';
+import { toIdentities, toRecipients, unwrapWith, wrap, type IdentityInput, type RecipientInput, type SignerInput } from './keys.js';
+import type { NdeChoice, Platform } from './nde.js';
+
+/** Options of `updateRecipients`. */
+export interface UpdateRecipientsOptions {
+  /** An identity that can open the envelope now (to recover the file key). */
+  readonly identities: IdentityInput | readonly IdentityInput[];
+  /** The complete new recipient list (replaces the old one). */
+  readonly recipients: RecipientInput | readonly RecipientInput[];
+}
+
+/** Options of `rotateDataKey`. */
+export interface RotateDataKeyOptions extends UpdateRecipientsOptions {
+  /**
+   * Signer of the new envelope. Required (a key, or `null` to drop the signature on purpose) when the
+   * old envelope was signed: the payload changes, so the old signature cannot be kept.
+   */
+  readonly signer?: SignerInput | null | undefined;
+  /** NDE backend for the old and the new payload; default `'auto'`. The new envelope uses NDE iff the old one did. */
+  readonly nde?: Exclude<NdeChoice, 'off'> | undefined;
+}
+
+/** @internal Recovers the file key of a parsed header with the caller's identities (MAC checked). */
+export async function recoverFileKey(header: ParsedHeader, identities: IdentityInput | readonly IdentityInput[]): Promise<Uint8Array> {
+  const fileKey = unwrapWith(toIdentities(identities))(header.stanzas);
+  if (!fileKey) throw new NqcFormatError('ERR_FORMAT_DECRYPT_FAILED', DECRYPT_FAILED_MESSAGE);
+  return fileKey;
+}
+
+/** @internal updateRecipients on bytes: new header + the old payload and trailer, untouched. */
+export async function updateRecipientsBytes(envelope: Uint8Array | string, opts: UpdateRecipientsOptions): Promise<Uint8Array | string> {
+  if (typeof opts !== 'object' || opts === null) fail('ERR_CORE_INVALID_ARGUMENT', '"options" expected an object');
+  const { bytes, armored } = binaryEnvelope(envelope);
+  const recipients = toRecipients(opts.recipients);
+  const header = parseHeader(bytes);
+  const fileKey = await recoverFileKey(header, opts.identities);
+  const stanzas = wrap(fileKey, recipients);
+  const { header: fresh, oldLength } = rewriteHeader(bytes.subarray(0, header.length), fileKey, stanzas);
+  fileKey.fill(0);
+  const out = new Uint8Array(fresh.length + bytes.length - oldLength);
+  out.set(fresh, 0);
+  out.set(bytes.subarray(oldLength), fresh.length);
+  return armored ? armor(out) : out;
+}
+
+/** @internal rotateDataKey on bytes: decrypt, then encrypt anew with the same suite and HE section. */
+export async function rotateDataKeyBytes(platform: Platform, envelope: Uint8Array | string, opts: RotateDataKeyOptions): Promise<Uint8Array | string> {
+  if (typeof opts !== 'object' || opts === null) fail('ERR_CORE_INVALID_ARGUMENT', '"options" expected an object');
+  const { bytes, armored } = binaryEnvelope(envelope);
+  toRecipients(opts.recipients); // fail on bad recipients before decrypting
+  const header = parseHeader(bytes);
+  if (header.signer && opts.signer === undefined) {
+    fail('ERR_CORE_INVALID_ARGUMENT', 'the envelope is signed: pass "signer" to sign the new one, or signer: null to drop the signature');
+  }
+  const opened = (await decryptAny(platform, bytes, { identities: opts.identities, nde: opts.nde })) as DecryptResult;
+  const out = (await encryptAny(
+    platform,
+    opened.plaintext,
+    {
+      recipients: opts.recipients,
+      signer: opts.signer ?? undefined,
+      nde: header.suite.innerId ? (opts.nde ?? 'auto') : 'off',
+      aead: header.suite.aead,
+      chunkSize: header.suite.chunkSize,
+    },
+    { he: header.he },
+  )) as Uint8Array;
+  opened.plaintext.fill(0);
+  return armored ? armor(out) : out;
+}
+
