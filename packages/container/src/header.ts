@@ -93,7 +93,9 @@ export interface HeSection {
 
 /** An unknown non-critical section, kept verbatim so a header rewrite preserves it. */
 export interface UnknownSection {
+  /** Section type, 0x0001-0x7fff (non-critical). */
   readonly type: number;
+  /** Section body, verbatim. */
   readonly body: Uint8Array;
 }
 
