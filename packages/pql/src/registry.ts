@@ -73,9 +73,10 @@ export interface SignatureProvider {
 }
 
 const ID = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
-const kems = new Map<string, KemProvider>([[xwing.id, xwing], [mlkem1024.id, mlkem1024]]);
+// Providers are frozen so a caller holding one from getKem/getSignature cannot change a label or length.
+const kems = new Map<string, KemProvider>([xwing, mlkem1024].map((p) => [p.id, Object.freeze({ ...p })]));
 const sigs = new Map<string, SignatureProvider>(
-  [mldsa65, mldsa87, slhdsaSha2_128s, slhdsaSha2_128f, falcon512].map((p) => [p.id, p]),
+  [mldsa65, mldsa87, slhdsaSha2_128s, slhdsaSha2_128f, falcon512].map((p) => [p.id, Object.freeze({ ...p })]),
 );
 
 function checkCommon(p: KemProvider | SignatureProvider, lengths: string[]): void {

@@ -110,5 +110,6 @@ export function wrapToRecipients(fileKey: Uint8Array, recipients: readonly Recip
       );
     }
   });
-  return recipients.flatMap((r) => r.wrapFileKey(fileKey));
+  // Check what third-party recipients return, so a bad stanza fails here rather than in the container.
+  return _checkStanzas(recipients.flatMap((r) => r.wrapFileKey(fileKey)));
 }

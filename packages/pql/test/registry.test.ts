@@ -61,6 +61,7 @@ describe('algorithm registry', () => {
     expect(code(() => registerKem({ ...mlkem768, id: 'k2', label: 'v1' }))).toMatch(/versioned "nqc\/\.\.\." string/);
     expect(code(() => registerKem({ ...mlkem768, id: 'k3', seedLength: 0 }))).toMatch(/"seedLength" must be an integer/);
     expect(code(() => registerSignature({ id: 'mldsa65' } as never))).toMatch(/already registered/);
+    expect(Object.isFrozen(getKem('xwing'))).toBe(true);
     expect(code(() => getKem('rsa'))).toBe('ERR_PQL_UNKNOWN_ALGORITHM: unknown KEM algorithm "rsa"');
   });
 });
