@@ -43,7 +43,7 @@ export const NDE_MODEL_FILE = 'nde-v1.onnx';
  * SHA-256 of the shipped model file `model/nde-v1.onnx`, hex. The envelope header names the NDE layer
  * by this value; the ONNX backend refuses a model file whose hash differs.
  */
-export const NDE_MODEL_ID_HEX = '19be7157829ac4de149372e2fabac5b525fe037c53058468c108488f552329d2';
+export const NDE_MODEL_ID_HEX = '07c6c981fb907b915a238919e1aa8690e50676345b41308ca3099474cbaa877a';
 
 /** {@link NDE_MODEL_ID_HEX} as 32 bytes. A fresh copy each time it is read, so callers cannot alter it. */
 export function ndeModelId(): Uint8Array {

@@ -6,9 +6,9 @@
  *
  *   a1[j] = sigma( sum_k h[k]  * (w1[k][j] - z1[j]) )      hidden layer   (int32, never overflows)
  *   ks[j] = sigma( sum_k a1[k] * (w2[k][j] - z2[j]) )      keystream
- *   out[j] = d[j] XOR ks[j]
+ *   out[j] = encrypting ? d[j] + ks[j] : d[j] - ks[j]       (mod 256)
  *   c = (encrypting ? out : d)                              the ciphertext block
- *   h[j] = a1[j] XOR c[j]                                    state carried to the next block
+ *   h[j] = a1[j] + c[j]                     (mod 256)       state carried to the next block
  *   sigma(acc) = ((acc mod 2^32) * 0x9E3779B1 mod 2^32) >> 24
  *
  * |acc| <= 128 * 255 * 255 < 2^23, so every accumulator is exact in int32 on every kernel.
@@ -96,15 +96,22 @@ export class _ReferenceKernel {
       const len = Math.min(N, data.length - off);
       this.#layer(h, this.#wz1, a1);
       this.#layer(a1, this.#wz2, ks);
-      for (let j = 0; j < len; j++) {
-        const d = data[off + j]!;
-        const o = d ^ ks[j]!;
-        out[off + j] = o;
-        h[j] = a1[j]! ^ (decrypt ? d : o);
+      if (decrypt) {
+        for (let j = 0; j < len; j++) {
+          const c = data[off + j]!;
+          out[off + j] = (c - ks[j]!) & 0xff;
+          h[j] = (a1[j]! + c) & 0xff;
+        }
+      } else {
+        for (let j = 0; j < len; j++) {
+          const c = (data[off + j]! + ks[j]!) & 0xff;
+          out[off + j] = c;
+          h[j] = (a1[j]! + c) & 0xff;
+        }
       }
       // Bytes past the end of a partial block are zero: c[j] = 0 when decrypting, ks[j] when encrypting.
       // The state after the last block is never used, so they do not matter; set them as the ONNX graph does.
-      for (let j = len; j < N; j++) h[j] = a1[j]! ^ (decrypt ? 0 : ks[j]!);
+      for (let j = len; j < N; j++) h[j] = (a1[j]! + (decrypt ? 0 : ks[j]!)) & 0xff;
     }
   }
 

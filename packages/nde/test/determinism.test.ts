@@ -44,9 +44,9 @@ function encryptWith(key: Uint8Array, salt: Uint8Array, index: number, data: Uin
     const ks = pairLayer(a1, w2, saturate);
     for (let j = 0; j < N; j++) {
       const d = off + j < data.length ? data[off + j]! : 0;
-      const o = d ^ ks[j]!;
+      const o = (d + ks[j]!) % 256;
       if (off + j < data.length) out[off + j] = o;
-      h[j] = a1[j]! ^ o;
+      h[j] = (a1[j]! + o) % 256;
     }
   }
   return out;

@@ -31,9 +31,9 @@ export function specCrypt(key: Uint8Array, salt: Uint8Array, index: number, data
     const a1 = layer(h, p.w1, p.z1).out;
     const ks = layer(a1, p.w2, p.z2).out;
     for (let j = 0; j < N; j++) {
-      const o = d[j]! ^ ks[j]!;
+      const o = decrypt ? (d[j]! - ks[j]! + 256) % 256 : (d[j]! + ks[j]!) % 256;
       if (off + j < data.length) out[off + j] = o;
-      h[j] = a1[j]! ^ (decrypt ? d[j]! : o);
+      h[j] = (a1[j]! + (decrypt ? d[j]! : o)) % 256;
     }
   }
   return out;
