@@ -68,7 +68,7 @@ export async function withSeededRandom<T>(label: string, fn: () => Promise<T>): 
     }
     return out;
   };
-  const c = globalThis.crypto as Crypto & { getRandomValues: unknown };
+  const c = globalThis.crypto as typeof globalThis.crypto & { getRandomValues: unknown };
   Object.defineProperty(c, 'getRandomValues', {
     configurable: true,
     writable: true,
@@ -224,7 +224,7 @@ export async function generateCorpus(he?: HeClient): Promise<CoreVector[]> {
       };
       return encryptEnvelope(text, { fileKey, stanzas, inner });
     });
-    add({ name: 'fail_nde_model_mismatch', description: 'valid MAC, but the suite names another NDE model id: refused after authentication', expect: 'ERR_FORMAT_INNER_LAYER', identity: 'alice', kind: 'bytes', bytes: other });
+    add({ name: 'fail_nde_model_mismatch', description: 'valid MAC, but the suite names another NDE model id: refused after authentication', expect: 'ERR_FORMAT_INNER_LAYER', identity: 'alice', kind: 'bytes', bytes: bin(other) });
   }
 
   const flipped = multi.slice();
@@ -305,7 +305,7 @@ export async function generateCorpus(he?: HeClient): Promise<CoreVector[]> {
       // A sender (who holds the file key) binds HE fields that disagree with the payload: the MAC is
       // valid, but the owner's cross-check (decryptRecord with `he`) refuses it.
       const section = parseHeader(recEnv2).he!;
-      const lie = bin(await encryptAny(browserPlatform, utf8(JSON.stringify(rec)), { recipients: alice.recipient(), nde: 'reference' }, { he: section }) as Promise<Uint8Array>);
+      const lie = bin(await (encryptAny(browserPlatform, utf8(JSON.stringify(rec)), { recipients: alice.recipient(), nde: 'reference' }, { he: section }) as Promise<Uint8Array | string>));
       add({ name: 'fail_he_payload_mismatch', description: 'valid MAC, but the HE fields (age 99) disagree with the JSON payload (age 36): refused by the owner cross-check', expect: 'ERR_CORE_HE_FIELD', identity: 'alice', kind: 'record', bytes: lie, deterministic: false });
     }
   }
