@@ -134,6 +134,23 @@ describe('ONNX backend: failures are typed', () => {
     });
     expect(() => createOnnxBackend({ workers: -1 })).toThrow('"workers" expected an integer in 0..64, got -1');
   });
+  it('fail_closed_in_flight: closing rejects queued work with ERR_NDE_CLOSED instead of leaving it pending', async () => {
+    const b = createOnnxBackend({ workers: 1 });
+    await b.ready();
+    const key = new Uint8Array(32);
+    const big = Array.from({ length: 8 }, (_, i) => ({ index: i, data: new Uint8Array(65536) }));
+    const calls = [b.encryptChunks(key, new Uint8Array(0), big), b.encryptChunks(key, new Uint8Array(0), big)];
+    const settled = Promise.allSettled(calls);
+    await new Promise((r) => setTimeout(r, 0));
+    await b.close();
+    const results = await settled;
+    // Whatever finished before close is correct; the rest is rejected with the typed error.
+    for (const r of results) {
+      if (r.status === 'rejected') expect(r.reason).toMatchObject({ code: 'ERR_NDE_CLOSED' });
+      else expect(r.value).toEqual(await referenceBackend.encryptChunks(key, new Uint8Array(0), big));
+    }
+    expect(results.some((r) => r.status === 'rejected')).toBe(true);
+  });
   it('fail_closed: a closed backend refuses work', async () => {
     const b = createOnnxBackend({ workers: 0 });
     await b.close();

@@ -92,7 +92,7 @@ describe('avalanche: one input bit flips about half of the later keystream bits 
       const p2 = flipBit(p, (t * 13) % 1024); // a bit of block 0
       const c = nde.encryptChunk(key, salt, t, p);
       const c2 = nde.encryptChunk(key, salt, t, p2);
-      // Blocks 1..3 have equal plaintext: their ciphertext difference is the keystream difference.
+      // Blocks 1..3 have equal plaintext: their ciphertexts differ exactly where their keystreams do.
       return [c.subarray(128), c2.subarray(128)];
     });
   });

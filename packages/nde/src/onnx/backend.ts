@@ -141,10 +141,11 @@ export function createOnnxBackend(opts: OnnxBackendOptions = {}): NdeBackend & {
     },
     close: async () => {
       closed = true;
-      cache.clear();
       const p = runnersPromise;
       runnersPromise = undefined;
+      // Stop the runners first (jobs still queued reject with ERR_NDE_CLOSED), then wipe the weights.
       if (p) await Promise.all((await p.catch(() => [] as OnnxRunner[])).map((r) => r.close()));
+      cache.clear();
     },
   };
 }

@@ -83,10 +83,9 @@ class WorkerRunner implements OnnxRunner {
         else p.resolve(msg.out!);
       };
       const onError = (err: unknown): void => {
-        this.#dead = new NqcNdeError('ERR_NDE_BACKEND_FAILED', 'NDE worker thread failed', { cause: err });
-        reject(this.#dead);
-        for (const p of this.#pending.values()) p.reject(this.#dead);
-        this.#pending.clear();
+        const dead = new NqcNdeError('ERR_NDE_BACKEND_FAILED', 'NDE worker thread failed', { cause: err });
+        reject(dead);
+        this.#fail(dead);
       };
       this.#worker.on('message', onMessage);
       this.#worker.on('error', onError);
@@ -96,6 +95,13 @@ class WorkerRunner implements OnnxRunner {
     });
     // Avoid an unhandled rejection if the worker dies before anyone awaits `ready`.
     this.ready.catch(() => undefined);
+  }
+
+  /** Marks the worker dead and rejects every job still waiting on it. */
+  #fail(err: NqcNdeError): void {
+    this.#dead ??= err;
+    for (const p of this.#pending.values()) p.reject(this.#dead);
+    this.#pending.clear();
   }
 
   run(job: OnnxJob): Promise<Uint8Array> {
@@ -110,7 +116,7 @@ class WorkerRunner implements OnnxRunner {
   }
 
   async close(): Promise<void> {
-    this.#dead ??= new NqcNdeError('ERR_NDE_CLOSED', 'the NDE backend is closed');
+    this.#fail(new NqcNdeError('ERR_NDE_CLOSED', 'the NDE backend is closed'));
     await this.#worker.terminate();
   }
 }
