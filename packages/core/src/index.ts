@@ -26,7 +26,23 @@ export { NDE_MODEL_ID } from './nde.js';
 export type { EnvelopeInfo, EnvelopeSizes, HeFieldInfo, RecipientInfo } from './info.js';
 export type { DecryptOptions, DecryptResult, DecryptStreamResult, EncryptOptions } from './envelope.js';
 export type { RotateDataKeyOptions, UpdateRecipientsOptions } from './lifecycle.js';
-export * from './records-api.js';
+export {
+  aggregate,
+  decryptAggregate,
+  decryptDataset,
+  decryptRecord,
+  encryptDataset,
+  encryptRecord,
+  extractHeFields,
+  RECORD_HE_PATH,
+  type AggregateOptions,
+  type DecryptDatasetResult,
+  type DecryptRecordOptions,
+  type DecryptRecordResult,
+  type EncryptRecordOptions,
+  type JsonObject,
+  type JsonValue,
+} from './records-api.js';
 export { NqcFormatError } from '@nqc/container';
 export { NqcPqlError, generateIdentity, generateSigningKey, parseIdentity, parseRecipient, parseVerifyingKey, parseSigningKey, Keyset } from '@nqc/pql';
 export { NqcNdeError } from '@nqc/nde';

@@ -72,8 +72,8 @@ async function ndeBackend(choice: Exclude<NdeChoice, 'off'>): Promise<NdeBackend
   return p;
 }
 
-/** @internal */
-export const nodePlatform: Platform = { provider: nodeProvider, ndeBackend };
+/** The Node platform: node:crypto AEADs and the lazily started NDE backends. */
+const nodePlatform: Platform = { provider: nodeProvider, ndeBackend };
 
 /**
  * Which backend `nde: 'auto'` resolves to here: `'onnx'` when onnxruntime-node loaded and passed its
