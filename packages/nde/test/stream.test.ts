@@ -112,17 +112,26 @@ describe('Node Transform adapter', () => {
   });
 });
 
-/** A stand-in backend that counts the bytes it holds and samples memory: tests the chunker alone. */
-function countingBackend(): NdeBackend & { maxBatch: number; maxArrayBuffers: number; chunks: number } {
+/** Counts bytes pulled from the source and bytes delivered downstream: their difference is what the pipeline holds. */
+class Meter {
+  pulled = 0;
+  delivered = 0;
+  maxHeld = 0;
+  sample(): void {
+    this.maxHeld = Math.max(this.maxHeld, this.pulled - this.delivered);
+  }
+}
+
+/** A stand-in backend (identity) that samples the meter: tests the chunker alone, quickly. */
+function countingBackend(meter: Meter): NdeBackend & { maxBatch: number; chunks: number } {
   const b = {
     name: 'reference' as const,
     maxBatch: 0,
-    maxArrayBuffers: 0,
     chunks: 0,
     async encryptChunks(_k: Uint8Array, _s: Uint8Array, items: NdeChunk[]) {
       b.maxBatch = Math.max(b.maxBatch, items.length);
       b.chunks += items.length;
-      b.maxArrayBuffers = Math.max(b.maxArrayBuffers, process.memoryUsage().arrayBuffers);
+      meter.sample();
       return items.map((it) => it.data.slice());
     },
     async decryptChunks(k: Uint8Array, s: Uint8Array, items: NdeChunk[]) {
@@ -133,7 +142,7 @@ function countingBackend(): NdeBackend & { maxBatch: number; maxArrayBuffers: nu
   return b;
 }
 
-function zeroSource(total: number, piece: number): ReadableStream<Uint8Array> {
+function zeroSource(total: number, piece: number, meter: Meter): ReadableStream<Uint8Array> {
   let left = total;
   return new ReadableStream(
     {
@@ -141,6 +150,7 @@ function zeroSource(total: number, piece: number): ReadableStream<Uint8Array> {
         if (left === 0) return c.close();
         const n = Math.min(piece, left);
         left -= n;
+        meter.pulled += n;
         c.enqueue(new Uint8Array(n));
       },
     },
@@ -148,43 +158,47 @@ function zeroSource(total: number, piece: number): ReadableStream<Uint8Array> {
   );
 }
 
-async function drain(stream: ReadableStream<Uint8Array>, onBytes: (b: Uint8Array) => void = () => {}): Promise<number> {
+async function drain(stream: ReadableStream<Uint8Array>, meter: Meter, onBytes: (b: Uint8Array) => void = () => {}): Promise<number> {
   let n = 0;
   for await (const p of stream as unknown as AsyncIterable<Uint8Array>) {
     n += p.length;
+    meter.delivered += p.length;
+    meter.sample();
     onBytes(p);
   }
   return n;
 }
 
+const MiB = 1024 * 1024;
+
 describe('bounded memory while streaming', () => {
-  it('256 MiB through the chunker holds at most one batch (array buffers stay far below the stream size)', async () => {
-    const backend = countingBackend();
-    const base = process.memoryUsage().arrayBuffers;
-    const total = 256 * 1024 * 1024;
-    const n = await drain(zeroSource(total, 1 << 20).pipeThrough(createNdeTransform(backend, { key, salt, batch: 16 })));
+  // What the pipeline holds (bytes read but not yet delivered) must stay below
+  // (inflight + 1) x batch x chunkSize plus the source's and the transform's queues (a few 1 MiB
+  // pieces), whatever the stream length: a deterministic measure, unlike heap sampling.
+  it('256 MiB through the chunker: at most a few MiB held at any time, batches of 16', async () => {
+    const meter = new Meter();
+    const backend = countingBackend(meter);
+    const total = 256 * MiB;
+    const n = await drain(zeroSource(total, MiB, meter).pipeThrough(createNdeTransform(backend, { key, salt, batch: 16, inflight: 2 })), meter);
     expect(n).toBe(total);
     expect(backend.chunks).toBe(total / 65536);
     expect(backend.maxBatch).toBe(16);
-    // One batch is 1 MiB; allow generous slack for garbage not yet collected, still << 256 MiB.
-    expect(backend.maxArrayBuffers - base).toBeLessThan(64 * 1024 * 1024);
+    expect(meter.maxHeld).toBeLessThanOrEqual(3 * MiB + 4 * MiB);
   });
 
   describe('with the ONNX worker pool', () => {
     const onnx = createOnnxBackend({ workers: 2 });
     afterAll(() => onnx.close());
-    it('32 MiB stream: same bytes as the reference on a sample, bounded array buffers', async () => {
-      const total = 32 * 1024 * 1024;
-      const base = process.memoryUsage().arrayBuffers;
-      let peak = 0;
+    it('32 MiB stream: same bytes as the reference on a sample, bounded bytes held', async () => {
+      const meter = new Meter();
+      const total = 32 * MiB;
       let first: Uint8Array | undefined;
-      const n = await drain(zeroSource(total, 1 << 20).pipeThrough(createNdeTransform(onnx, { key, salt })), (b) => {
+      const n = await drain(zeroSource(total, MiB, meter).pipeThrough(createNdeTransform(onnx, { key, salt })), meter, (b) => {
         first ??= b.slice(0, 65536);
-        peak = Math.max(peak, process.memoryUsage().arrayBuffers - base);
       });
       expect(n).toBe(total);
       expect(first).toEqual(referenceBackend.encryptChunk(key, salt, 0, new Uint8Array(65536)));
-      expect(peak).toBeLessThan(64 * 1024 * 1024);
+      expect(meter.maxHeld).toBeLessThanOrEqual(3 * MiB + 4 * MiB);
     });
   });
 });

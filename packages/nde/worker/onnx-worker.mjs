@@ -6,12 +6,15 @@ import { runJob, SESSION_OPTIONS } from './onnx-session.mjs';
 const ort = await import('onnxruntime-node');
 const session = await ort.InferenceSession.create(workerData.model, SESSION_OPTIONS);
 
+let closing = false;
 parentPort.on('message', async (msg) => {
   if (msg.type === 'close') {
+    closing = true;
     await session.release();
-    parentPort.close();
+    parentPort.close(); // nothing else keeps this thread alive: it exits
     return;
   }
+  if (closing) return;
   try {
     const out = await runJob(ort, session, msg.job);
     // Wipe the weights copy this worker received.

@@ -61,6 +61,8 @@ class WorkerRunner implements OnnxRunner {
   readonly ready: Promise<void>;
   #nextId = 0;
   #dead: NqcNdeError | undefined;
+  #closing: Promise<void> | undefined;
+  #exited = false;
 
   get pending(): number {
     return this.#pending.size;
@@ -90,6 +92,7 @@ class WorkerRunner implements OnnxRunner {
       this.#worker.on('message', onMessage);
       this.#worker.on('error', onError);
       this.#worker.on('exit', (code) => {
+        this.#exited = true;
         if (!this.#dead) onError(new Error(`worker exited with code ${code}`));
       });
     });
@@ -116,8 +119,28 @@ class WorkerRunner implements OnnxRunner {
   }
 
   async close(): Promise<void> {
+    if (this.#closing) return this.#closing;
     this.#fail(new NqcNdeError('ERR_NDE_CLOSED', 'the NDE backend is closed'));
-    await this.#worker.terminate();
+    if (this.#exited) return;
+    // Never worker.terminate() a worker that may be inside session.run: onnxruntime-node then throws a
+    // Napi::Error from native code and the whole process aborts ("terminate called after throwing an
+    // instance of 'Napi::Error'", seen here). Ask it to finish its queue, release the session and exit.
+    this.#closing = new Promise<void>((resolve) => {
+      const exited = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        // Still running after 30 s: something is wrong anyway; terminate as a last resort.
+        this.#worker.off('exit', exited);
+        void this.#worker.terminate().then(() => resolve());
+      }, 30_000);
+      timer.unref();
+      this.#worker.once('exit', exited);
+      this.#worker.ref();
+      this.#worker.postMessage({ type: 'close' });
+    });
+    return this.#closing;
   }
 }
 
