@@ -7,6 +7,7 @@ import {
   encryptEngine,
   FILE_KEY_LENGTH,
   isArmored,
+  openRandomAccess,
   parseHeader,
   parsePrelude,
   PRELUDE_LENGTH,
@@ -16,6 +17,8 @@ import {
   type EncryptOptions as ContainerEncryptOptions,
   type HeSection,
   type ParsedHeader,
+  type RandomAccessEnvelope,
+  type SeekableSource,
 } from '@nqc/container';
 import { fail } from './errors.js';
 import { describe, type EnvelopeInfo } from './info.js';
@@ -359,4 +362,19 @@ function concat(parts: Uint8Array[]): Uint8Array {
     n += p.length;
   }
   return out;
+}
+
+/** Options of `openEnvelope`. */
+export interface OpenEnvelopeOptions {
+  /** Identities to try. */
+  readonly identities: DecryptOptions['identities'];
+  /** NDE backend for envelopes that use the NDE layer; default `'auto'`. */
+  readonly nde?: NdeChoice | undefined;
+}
+
+/** @internal Random access for any platform: header read and authenticated, chunks on demand. */
+export async function openAny(platform: Platform, source: SeekableSource, opts: OpenEnvelopeOptions): Promise<RandomAccessEnvelope> {
+  checkObject(opts, 'options');
+  const d = decryptOptions(platform, { identities: opts.identities, nde: opts.nde });
+  return openRandomAccess(source, { unwrap: d.unwrap, inner: d.inner, provider: platform.provider });
 }

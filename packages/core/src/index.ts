@@ -7,10 +7,13 @@
  * @module
  */
 import { browserPlatform } from './nde.js';
+import type { RandomAccessEnvelope, SeekableSource } from '@nqc/container';
 import {
   decryptAny,
   encryptAny,
   inspectAny,
+  openAny,
+  type OpenEnvelopeOptions,
   type DecryptOptions,
   type DecryptResult,
   type DecryptStreamResult,
@@ -24,7 +27,8 @@ export type { IdentityInput, RecipientInput, SignerInput, VerifierInput, SignerR
 export type { NdeChoice } from './nde.js';
 export { NDE_MODEL_ID } from './nde.js';
 export type { EnvelopeInfo, EnvelopeSizes, HeFieldInfo, RecipientInfo } from './info.js';
-export type { DecryptOptions, DecryptResult, DecryptStreamResult, EncryptOptions } from './envelope.js';
+export type { DecryptOptions, DecryptResult, DecryptStreamResult, EncryptOptions, OpenEnvelopeOptions } from './envelope.js';
+export { bytesSource, type RandomAccessEnvelope, type SeekableSource } from '@nqc/container';
 export type { RotateDataKeyOptions, UpdateRecipientsOptions } from './lifecycle.js';
 export {
   aggregate,
@@ -172,4 +176,20 @@ export function rotateDataKey(envelope: Uint8Array, opts: RotateDataKeyOptions):
 export function rotateDataKey(envelope: string, opts: RotateDataKeyOptions): Promise<string>;
 export function rotateDataKey(envelope: Uint8Array | string, opts: RotateDataKeyOptions): Promise<Uint8Array | string> {
   return rotateDataKeyBytes(browserPlatform, envelope, opts);
+}
+
+/**
+ * Opens an envelope for random access from a seekable source (a Blob, an HTTP range reader, bytes via
+ * `bytesSource`): reads and authenticates the header, then `readChunk(k)` decrypts and verifies chunk
+ * `k` (its tag and position) reading only that chunk. A signature is NOT checked (it covers the whole
+ * payload): use `decrypt` for that.
+ * @throws NqcFormatError structural codes, `ERR_FORMAT_DECRYPT_FAILED`; `readChunk` also `ERR_FORMAT_CHUNK_INDEX`
+ * @example
+ * ```ts
+ * const env = await openEnvelope(bytesSource(envelopeBytes), { identities: [alice] });
+ * const third = await env.readChunk(2);
+ * ```
+ */
+export function openEnvelope(source: SeekableSource, opts: OpenEnvelopeOptions): Promise<RandomAccessEnvelope> {
+  return openAny(browserPlatform, source, opts);
 }

@@ -32,6 +32,11 @@ export interface HeFieldInfo {
   readonly count: number;
   /** Serialized ciphertext bytes, summed over the parts. */
   readonly bytes: number;
+  /**
+   * The field paths held in the ciphertext's slots, read from @nqc/she's canonical encoding (for a
+   * record-layout entry: every HE field of the record); `undefined` when it is not that encoding.
+   */
+  readonly values: readonly string[] | undefined;
 }
 
 /** Sizes, when the whole envelope length is known. */
@@ -80,6 +85,49 @@ function printable(b: Uint8Array): string {
   return /^[\x20-\x7e]*$/.test(s) ? s : hex(b);
 }
 
+/**
+ * Best-effort read of the value paths of an @nqc/she ciphertext (its documented v1 encoding:
+ * "NQHC" | version 1 | kind | op | scheme | layout | scaleBits | str16 paramsId | 16-byte keyId |
+ * str16 path | u32 count | u16 n | n x (str16 path | 26 bytes)), without loading SEAL. Any surprise
+ * gives `undefined`; nothing here is trusted (it is for display).
+ */
+function valuePaths(b: Uint8Array): string[] | undefined {
+  if (b.length < 12 || b[0] !== 0x4e || b[1] !== 0x51 || b[2] !== 0x48 || b[3] !== 0x43 || b[4] !== 1) return undefined;
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const dec = new TextDecoder('utf-8', { fatal: true });
+  let p = 10;
+  const str16 = (): string | undefined => {
+    if (p + 2 > b.length) return undefined;
+    const n = dv.getUint16(p);
+    if (p + 2 + n > b.length) return undefined;
+    try {
+      return dec.decode(b.subarray(p + 2, p + 2 + n));
+    } finally {
+      p += 2 + n;
+    }
+  };
+  try {
+    if (str16() === undefined) return undefined; // paramsId
+    p += 16; // keyId
+    if (str16() === undefined) return undefined; // path
+    p += 4; // count
+    if (p + 2 > b.length) return undefined;
+    const n = dv.getUint16(p);
+    p += 2;
+    if (n > 4096) return undefined;
+    const out: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const s = str16();
+      if (s === undefined) return undefined;
+      out.push(s);
+      p += 26;
+    }
+    return out;
+  } catch {
+    return undefined;
+  }
+}
+
 /** @internal Describes a parsed header; `total` is the binary envelope length when known. */
 export function describe(header: ParsedHeader, armored: boolean, total?: number): EnvelopeInfo {
   const inner = header.suite.innerId;
@@ -98,6 +146,7 @@ export function describe(header: ParsedHeader, armored: boolean, total?: number)
         layout: e.layout,
         count: e.count,
         bytes: e.ciphertext.length,
+        values: valuePaths(e.ciphertext),
       });
     }
   }

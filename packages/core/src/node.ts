@@ -15,12 +15,12 @@ import { pipeline } from 'node:stream/promises';
 import {
   ARMOR_BEGIN,
   ARMOR_END,
-  openRandomAccess,
   parseHeader,
   parsePrelude,
   PRELUDE_LENGTH,
   rewriteHeader,
   type RandomAccessEnvelope,
+  type SeekableSource,
 } from '@nqc/container';
 import { createDecryptDuplex, createEncryptDuplex, fileSource, nodeProvider } from '@nqc/container/node';
 import { referenceBackend, type NdeBackend } from '@nqc/nde';
@@ -33,15 +33,17 @@ import {
   encryptAny,
   encryptOptions,
   inspectAny,
+  openAny,
   type DecryptOptions,
   type DecryptResult,
   type DecryptStreamResult,
   type EncryptOptions,
+  type OpenEnvelopeOptions,
 } from './envelope.js';
 import { describe, type EnvelopeInfo } from './info.js';
 import { signerReport, toRecipients, wrap, type SignerReport } from './keys.js';
 import { recoverFileKey, rotateDataKeyBytes, updateRecipientsBytes, type RotateDataKeyOptions, type UpdateRecipientsOptions } from './lifecycle.js';
-import { checkNdeChoice, innerResolver, type NdeChoice, type Platform } from './nde.js';
+import { checkNdeChoice, type NdeChoice, type Platform } from './nde.js';
 import {
   decryptJsonWith,
   encryptDatasetWith,
@@ -124,9 +126,15 @@ export function decrypt(
   return decryptAny(nodePlatform, input, opts);
 }
 
-/** {@link import('./index.js').inspect}. */
-export function inspect(input: Uint8Array | string | ReadableStream<Uint8Array>): Promise<EnvelopeInfo> {
+/** {@link import('./index.js').inspect}, also over a Node `Readable` (read to its end in constant memory). */
+export function inspect(input: Uint8Array | string | ReadableStream<Uint8Array> | Readable): Promise<EnvelopeInfo> {
+  if (input instanceof Readable) return inspectAny(Readable.toWeb(input) as unknown as ReadableStream<Uint8Array>);
   return inspectAny(input);
+}
+
+/** {@link import('./index.js').openEnvelope} with node:crypto and the Node NDE backends. */
+export function openEnvelope(source: SeekableSource, opts: OpenEnvelopeOptions): Promise<RandomAccessEnvelope> {
+  return openAny(nodePlatform, source, opts);
 }
 
 /** {@link import('./index.js').updateRecipients} (header only; see there for what removed recipients keep). */
@@ -381,8 +389,7 @@ export interface OpenFileOptions {
 export async function openEnvelopeFile(path: string, opts: OpenFileOptions): Promise<RandomAccessEnvelope & { close(): Promise<void> }> {
   const src = await fileSource(path);
   try {
-    const d = decryptOptions(nodePlatform, { identities: opts.identities, nde: opts.nde });
-    const ra = await openRandomAccess(src, { unwrap: d.unwrap, inner: innerResolver(nodePlatform, checkNdeChoice(opts.nde)), provider: nodeProvider });
+    const ra = await openAny(nodePlatform, src, opts);
     return Object.assign(Object.create(null) as object, {
       header: ra.header,
       chunkCount: ra.chunkCount,

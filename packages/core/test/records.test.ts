@@ -47,6 +47,7 @@ describe('records', () => {
     expect(info.he?.fields.map((f) => [f.path, f.scheme, f.layout, f.count])).toEqual([['record', 'bfv', 'record', 1]]);
     expect(info.he?.fields[0]!.paramsId).toBe(keys.paramsId);
     expect(info.he?.fields[0]!.keyId).toBe(keys.keyId);
+    expect(info.he?.fields[0]!.values).toEqual(['age', 'account.balance']);
     const r = await decryptRecord(env, { identities: alice, requireSigner: signer, he: client, nde: 'off' });
     expect(r.record).toEqual(people[3]);
     expect(r.signer?.keyId).toBe(signer.keyId);
