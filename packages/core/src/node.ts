@@ -44,6 +44,7 @@ import { describe, type EnvelopeInfo } from './info.js';
 import { signerReport, toRecipients, wrap, type SignerReport } from './keys.js';
 import { recoverFileKey, rotateDataKeyBytes, updateRecipientsBytes, type RotateDataKeyOptions, type UpdateRecipientsOptions } from './lifecycle.js';
 import { checkNdeChoice, type NdeChoice, type Platform } from './nde.js';
+import { prefetchingEncryptTransform } from './prefetch.js';
 import {
   decryptJsonWith,
   encryptDatasetWith,
@@ -189,7 +190,10 @@ export async function decryptDataset(envelope: Uint8Array | string, opts: Decryp
  * ```
  */
 export async function createEncryptTransform(opts: EncryptOptions): Promise<Duplex> {
-  const t = createEncryptDuplex(await encryptOptions(nodePlatform, opts));
+  const choice = checkNdeChoice(opts?.nde);
+  const copts = await encryptOptions(nodePlatform, opts);
+  // With NDE on, compute the keystream of later chunks while earlier ones are sealed (see prefetch.ts).
+  const t = choice === 'off' ? createEncryptDuplex(copts) : prefetchingEncryptTransform(copts, await ndeBackend(choice));
   if (!opts.armor) return t;
   const a = armorTransform();
   t.pipe(a);
