@@ -3,7 +3,7 @@
 // binds every (path, part) -> ciphertext. A server reads the HE section without any key and computes
 // on it; only the owner of the HE secret key decrypts results. node-seal is loaded only here, lazily.
 import { parseHeader, type HeEntry, type HeSection } from '@nqc/container';
-import type { EvaluationBundle, HeCiphertext, HeClient, HeEvaluator, HeMean } from '@nqc/she';
+import type { EvaluationBundle, FieldSpec, HeCiphertext, HeClient, HeEvaluator, HeKeySet, HeMean } from '@nqc/she';
 import { fail, NqcCoreError } from './errors.js';
 import { binaryEnvelope, decryptAny, encryptAny, type DecryptOptions, type DecryptResult, type EncryptOptions } from './envelope.js';
 import { browserPlatform, type Platform } from './nde.js';
@@ -16,12 +16,18 @@ export type JsonValue = null | boolean | number | string | JsonValue[] | JsonObj
 /** Options of {@link encryptRecord} and {@link encryptDataset}. */
 export interface EncryptRecordOptions extends Omit<EncryptOptions, 'armor'> {
   /**
-   * The data owner's HE client (`HeClient.create(keySet, defineSchema(fields))` from `@nqc/she`): its
-   * schema names the fields (`{ path, type, min, max, decimals? }`) to HE-encrypt. SEAL's secret-key
-   * encryption is used (half the size of public-key encryption), so encrypting needs the owner's key
-   * set; the server only ever gets the evaluation bundle.
+   * The data owner's HE material from `@nqc/she`: an `HeClient` (whose schema names the fields), or
+   * an `HeKeySet` together with `fields`. SEAL's secret-key encryption is used (half the size of
+   * public-key encryption), so encrypting needs the owner's key set; the server only ever gets the
+   * evaluation bundle.
    */
-  readonly he: HeClient;
+  readonly he: HeClient | HeKeySet;
+  /**
+   * The numeric fields to HE-encrypt: `{ path, type: 'integer' | 'fixed' | 'real', min, max, decimals? }`
+   * (dotted paths into the record, e.g. `patient.age`). Required with an `HeKeySet`; with an
+   * `HeClient` it may be omitted, and if given must equal the client's schema.
+   */
+  readonly fields?: readonly FieldSpec[] | undefined;
   /** ASCII armor the output. */
   readonly armor?: boolean | undefined;
 }
@@ -73,6 +79,29 @@ function checkClient(c: unknown): HeClient {
   return x;
 }
 
+/** Resolves `he` (+ `fields`) into a client; `dispose` frees one created here. */
+async function resolveClient(opts: EncryptRecordOptions): Promise<{ client: HeClient; dispose(): void }> {
+  const he = opts?.he as unknown;
+  const fields = opts?.fields;
+  if (he && typeof (he as HeClient).encryptRecord === 'function') {
+    const client = checkClient(he);
+    if (fields !== undefined) {
+      const norm = (f: FieldSpec) => JSON.stringify([f.path, f.type, f.min, f.max, f.type === 'fixed' ? f.decimals : 0]);
+      const a = client.schema.fields.map(norm);
+      const b = Array.isArray(fields) ? fields.map(norm) : [];
+      if (a.length !== b.length || a.some((x, i) => x !== b[i])) fail('ERR_CORE_INVALID_ARGUMENT', '"fields" differ from the HE client\'s schema');
+    }
+    return { client, dispose: () => undefined };
+  }
+  if (he && typeof (he as HeKeySet).evaluationBundle === 'function') {
+    if (!Array.isArray(fields) || fields.length === 0) fail('ERR_CORE_INVALID_ARGUMENT', '"fields" is required with an HE key set');
+    const { HeClient: Client, defineSchema } = await she();
+    const client = await Client.create(he as HeKeySet, defineSchema(fields));
+    return { client, dispose: () => client.dispose() };
+  }
+  return fail('ERR_CORE_INVALID_ARGUMENT', '"he" expected an HeClient or an HeKeySet from @nqc/she');
+}
+
 function checkJsonObject(r: unknown, what: string): JsonObject {
   if (typeof r !== 'object' || r === null || Array.isArray(r)) fail('ERR_CORE_RECORD', `${what} must be a JSON object`);
   return r as JsonObject;
@@ -116,9 +145,14 @@ function jsonBytes(v: JsonValue, what: string): Uint8Array {
 /** @internal */
 export async function encryptRecordWith(platform: Platform, record: JsonObject, opts: EncryptRecordOptions): Promise<Uint8Array | string> {
   checkJsonObject(record, 'record');
-  const client = checkClient(opts?.he);
-  const ct = client.encryptRecord(fieldValues(client, record, 'record'), { path: RECORD_HE_PATH });
-  const he: HeSection = { metadata: utf8(RECORD_META), entries: [await toEntry(ct, 0)] };
+  const { client, dispose } = await resolveClient(opts);
+  let he: HeSection;
+  try {
+    const ct = client.encryptRecord(fieldValues(client, record, 'record'), { path: RECORD_HE_PATH });
+    he = { metadata: utf8(RECORD_META), entries: [await toEntry(ct, 0)] };
+  } finally {
+    dispose();
+  }
   return encryptAny(platform, jsonBytes(record, 'record'), { ...opts }, { he }) as Promise<Uint8Array | string>;
 }
 
@@ -126,12 +160,16 @@ export async function encryptRecordWith(platform: Platform, record: JsonObject, 
 export async function encryptDatasetWith(platform: Platform, records: readonly JsonObject[], opts: EncryptRecordOptions): Promise<Uint8Array | string> {
   if (!Array.isArray(records) || records.length === 0) fail('ERR_CORE_RECORD', 'dataset must be a non-empty array of JSON objects');
   records.forEach((r, i) => checkJsonObject(r, `record ${i}`));
-  const client = checkClient(opts?.he);
+  const { client, dispose } = await resolveClient(opts);
   const entries: HeEntry[] = [];
-  for (const f of client.schema.fields) {
-    const values = records.map((r, i) => fieldValues(client, r, `record ${i}`)[f.path]!);
-    const cts = client.encryptColumn(f.path, values);
-    for (let p = 0; p < cts.length; p++) entries.push(await toEntry(cts[p]!, p));
+  try {
+    const rows = records.map((r, i) => fieldValues(client, r, `record ${i}`));
+    for (const f of client.schema.fields) {
+      const cts = client.encryptColumn(f.path, rows.map((r) => r[f.path]!));
+      for (let p = 0; p < cts.length; p++) entries.push(await toEntry(cts[p]!, p));
+    }
+  } finally {
+    dispose();
   }
   const he: HeSection = { metadata: utf8(DATASET_META), entries };
   return encryptAny(platform, jsonBytes(records as JsonValue[], 'dataset'), { ...opts }, { he }) as Promise<Uint8Array | string>;

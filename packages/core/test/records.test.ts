@@ -91,5 +91,17 @@ describe('records', () => {
     expect(await codeOf(() => encryptRecord({ age: 500, account: { balance: 1 } }, { recipients: alice.recipient(), he: client, nde: 'off' }))).toBe('ERR_SHE_RANGE');
     expect(await codeOf(() => encryptRecord([] as never, { recipients: alice.recipient(), he: client, nde: 'off' }))).toBe('ERR_CORE_RECORD');
     expect(await codeOf(() => encryptRecord({ age: 1 }, { recipients: alice.recipient(), he: {} as never, nde: 'off' }))).toBe('ERR_CORE_INVALID_ARGUMENT');
+    expect(await codeOf(() => encryptRecord({ age: 1 }, { recipients: alice.recipient(), he: keys, nde: 'off' }))).toBe('ERR_CORE_INVALID_ARGUMENT');
+    expect(await codeOf(() => encryptRecord({ age: 1 }, { recipients: alice.recipient(), he: client, fields: [{ path: 'age', type: 'integer', min: 0, max: 5 }], nde: 'off' }))).toBe('ERR_CORE_INVALID_ARGUMENT');
+  });
+
+  it('accepts an HE key set with the fields spelled out', async () => {
+    const fields = [{ path: 'vitals.pulse', type: 'integer', min: 20, max: 250 }] as const;
+    const env = await encryptRecord({ id: 'x', vitals: { pulse: 72 } }, { recipients: alice.recipient(), he: keys, fields, nde: 'off' });
+    const c2 = await HeClient.create(keys, defineSchema(fields));
+    const r = await decryptRecord(env, { identities: alice, he: c2, nde: 'off' });
+    expect(r.record).toEqual({ id: 'x', vitals: { pulse: 72 } });
+    expect(decryptAggregate(await aggregate([env], { op: 'sum', path: 'vitals.pulse', evaluator }), c2)).toBe(72);
+    c2.dispose();
   });
 });
