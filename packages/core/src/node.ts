@@ -270,8 +270,13 @@ async function replaceOnSuccess(outPath: string, work: (tmp: string) => Promise<
 }
 
 /**
- * Encrypts a file to a file in constant memory. The output appears (by rename) only when complete.
- * @returns the header description of the new envelope
+ * Encrypts a file to a file in constant memory (mode 0600). The output appears (by rename) only when
+ * complete; `outPath` is replaced if it exists (a CLI should refuse to clobber before calling this).
+ * @throws as `encrypt`; Node's fs errors pass through
+ * @example
+ * ```ts
+ * await encryptFile('report.pdf', 'report.pdf.nqc', { recipients: ['nqc-xwing-1...'], signer });
+ * ```
  */
 export async function encryptFile(inPath: string, outPath: string, opts: EncryptOptions): Promise<void> {
   const t = await createEncryptTransform(opts);
