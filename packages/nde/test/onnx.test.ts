@@ -105,6 +105,21 @@ describe('ONNX and reference agree on random inputs (property)', () => {
   });
 });
 
+describe('ONNX backend: concurrent callers', () => {
+  it('calls with different keys in flight at once each get their own bytes', async () => {
+    const keys = [1, 2, 3].map((k) => new Uint8Array(32).fill(k));
+    const salt = new Uint8Array(16);
+    const items = Array.from({ length: 6 }, (_, i) => ({ index: i, data: new Uint8Array(3000 + i * 1000).fill(i) }));
+    const calls = keys.flatMap((key) => [pool.encryptChunks(key, salt, items), inline.encryptChunks(key, salt, items)]);
+    const got = await Promise.all(calls);
+    for (let k = 0; k < keys.length; k++) {
+      const want = await referenceBackend.encryptChunks(keys[k]!, salt, items);
+      expect(got[2 * k]).toEqual(want);
+      expect(got[2 * k + 1]).toEqual(want);
+    }
+  });
+});
+
 describe('ONNX backend: failures are typed', () => {
   it('fail_model_mismatch: a model file that is not NDE_MODEL_ID is refused', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'nde-'));

@@ -17,7 +17,7 @@ parentPort.on('message', async (msg) => {
   if (closing) return;
   try {
     const out = await runJob(ort, session, msg.job);
-    // Wipe the weights copy this worker received.
+    // Wipe the copy of the weights this worker received.
     msg.job.w1.fill(0);
     msg.job.w2.fill(0);
     msg.job.z1.fill(0);

@@ -4,9 +4,9 @@ import { _checkItems, _checkKeySalt } from '../checks.js';
 import { _deriveParams, _ParamCache, _wipeParams } from '../derive.js';
 import { NqcNdeError } from '../errors.js';
 import type { NdeBackend, NdeChunk } from '../types.js';
-import { _packJob, _unpackJob } from './job.js';
+import { _packJob, _unpackJob, _wipeJob } from './job.js';
 import { _KAT, _katInputs } from './kat.js';
-import { _createInlineRunner, _createWorkerRunners, _defaultWorkers, type OnnxRunner } from './runner.js';
+import { _createInlineRunner, _createWorkerRunners, _defaultWorkers, _RunnerPool, type OnnxRunner } from './runner.js';
 import { _loadModel } from './runtime.js';
 
 /** Options of {@link createOnnxBackend}. */
@@ -34,6 +34,8 @@ async function selfTest(runner: OnnxRunner): Promise<void> {
         got = bytesToHex(sha256(Uint8Array.from(outs.flatMap((o) => [...o]))));
       } catch (err) {
         throw new NqcNdeError('ERR_NDE_SELF_TEST_FAILED', 'ONNX backend self-test could not run', { cause: err });
+      } finally {
+        _wipeJob(job);
       }
       if (got !== kat) {
         throw new NqcNdeError(
@@ -80,10 +82,10 @@ export function createOnnxBackend(opts: OnnxBackendOptions = {}): NdeBackend & {
     throw new NqcNdeError('ERR_NDE_INVALID_INPUT', `"workers" expected an integer in 0..64, got ${String(workers)}`);
   }
   const cache = new _ParamCache();
-  let runnersPromise: Promise<OnnxRunner[]> | undefined;
+  let runnersPromise: Promise<_RunnerPool> | undefined;
   let closed = false;
 
-  const start = async (): Promise<OnnxRunner[]> => {
+  const start = async (): Promise<_RunnerPool> => {
     const model = await _loadModel(opts.modelPath);
     const count = workers ?? _defaultWorkers();
     const runners = count === 0 ? [await _createInlineRunner(model)] : await _createWorkerRunners(model, count);
@@ -93,9 +95,9 @@ export function createOnnxBackend(opts: OnnxBackendOptions = {}): NdeBackend & {
       await Promise.all(runners.map((r) => r.close()));
       throw err;
     }
-    return runners;
+    return new _RunnerPool(runners);
   };
-  const runners = (): Promise<OnnxRunner[]> => {
+  const runners = (): Promise<_RunnerPool> => {
     if (closed) return Promise.reject(new NqcNdeError('ERR_NDE_CLOSED', 'the NDE backend is closed'));
     runnersPromise ??= start().catch((err: unknown) => {
       runnersPromise = undefined; // a later call may retry (e.g. after installing onnxruntime-node)
@@ -115,18 +117,19 @@ export function createOnnxBackend(opts: OnnxBackendOptions = {}): NdeBackend & {
       if (item.data.length === 0) results[at] = new Uint8Array(0);
       else work.push({ item, at });
     });
-    // Idle workers share the batch (a caller that awaits each call still uses every core); when all
-    // are busy (a pipelining caller, e.g. the stream transforms) the whole batch goes to the least
-    // loaded one, which keeps batches large: per-row cost falls as the batch grows.
-    const idle = pool.filter((r) => r.pending === 0);
-    const targets = idle.length > 0 ? idle : [pool.reduce((a, b) => (b.pending < a.pending ? b : a))];
-    const groups = split(work, targets.length);
+    // One job per runner (near-equal groups), through the pool's FIFO queue: a caller that awaits each
+    // call still uses every core, and callers with several calls in flight keep every runner busy.
+    const groups = split(work, pool.size);
     await Promise.all(
-      groups.map(async (group, g) => {
+      groups.map(async (group) => {
         const chunks = group.map((w) => w.item);
         const job = _packJob(params, chunks, decrypt);
-        const outs = _unpackJob(job, await targets[g]!.run(job), chunks);
-        group.forEach((w, i) => (results[w.at] = outs[i]!));
+        try {
+          const outs = _unpackJob(job, await pool.run(job), chunks);
+          group.forEach((w, i) => (results[w.at] = outs[i]!));
+        } finally {
+          _wipeJob(job);
+        }
       }),
     );
     return results;
@@ -144,7 +147,7 @@ export function createOnnxBackend(opts: OnnxBackendOptions = {}): NdeBackend & {
       const p = runnersPromise;
       runnersPromise = undefined;
       // Stop the runners first (jobs still queued reject with ERR_NDE_CLOSED), then wipe the weights.
-      if (p) await Promise.all((await p.catch(() => [] as OnnxRunner[])).map((r) => r.close()));
+      if (p) await (await p.catch(() => undefined))?.close();
       cache.clear();
     },
   };

@@ -32,8 +32,10 @@ export function _packJob(params: NdeParams, items: readonly NdeChunk[], decrypt:
     data.set(it.data, b * stride);
     _deriveIv(params.prk, it.index, iv, b * N);
   });
+  // Own copies of the weights: a job may wait in the pool's queue while another caller's key replaces
+  // (and wipes) the cached parameters. The caller wipes these copies with _wipeJob when done.
   const { w1, z1, w2, z2 } = params;
-  return { batch: items.length, blocks, data, iv, w1, z1, w2, z2, decrypt };
+  return { batch: items.length, blocks, data, iv, w1: w1.slice(), z1: z1.slice(), w2: w2.slice(), z2: z2.slice(), decrypt };
 }
 
 /** Cuts the model's output back into per-chunk results. @internal */
@@ -41,4 +43,13 @@ export function _unpackJob(job: OnnxJob, out: Uint8Array, items: readonly NdeChu
   const stride = job.blocks * N;
   // slice (a copy) rather than subarray: results must not pin the whole batch buffer.
   return items.map((it, b) => out.slice(b * stride, b * stride + it.data.length));
+}
+
+/** Overwrites the job's key-derived buffers. @internal */
+export function _wipeJob(job: OnnxJob): void {
+  job.w1.fill(0);
+  job.z1.fill(0);
+  job.w2.fill(0);
+  job.z2.fill(0);
+  if (job.iv.byteLength > 0) job.iv.fill(0); // transferred to a worker: detached, nothing left here
 }

@@ -164,3 +164,62 @@ export async function _createWorkerRunners(model: Uint8Array, count: number): Pr
 export function _defaultWorkers(): number {
   return Math.max(1, Math.min(8, availableParallelism()));
 }
+
+interface Queued {
+  job: OnnxJob;
+  resolve(out: Uint8Array): void;
+  reject(err: unknown): void;
+}
+
+/**
+ * Runs jobs on a set of runners from one FIFO queue: each runner takes the next job when it is free,
+ * so work stays balanced whatever the callers' pattern (one call at a time, or several in flight).
+ * @internal
+ */
+export class _RunnerPool {
+  readonly #runners: readonly OnnxRunner[];
+  readonly #busy = new Set<OnnxRunner>();
+  #queue: Queued[] = [];
+  #closed: NqcNdeError | undefined;
+
+  constructor(runners: readonly OnnxRunner[]) {
+    this.#runners = runners;
+  }
+
+  /** Number of runners (how many jobs can run at once). */
+  get size(): number {
+    return this.#runners.length;
+  }
+
+  run(job: OnnxJob): Promise<Uint8Array> {
+    if (this.#closed) return Promise.reject(this.#closed);
+    return new Promise<Uint8Array>((resolve, reject) => {
+      this.#queue.push({ job, resolve, reject });
+      this.#pump();
+    });
+  }
+
+  #pump(): void {
+    for (const runner of this.#runners) {
+      if (this.#queue.length === 0) return;
+      if (this.#busy.has(runner)) continue;
+      const next = this.#queue.shift()!;
+      this.#busy.add(runner);
+      runner
+        .run(next.job)
+        .then(next.resolve, next.reject)
+        .finally(() => {
+          this.#busy.delete(runner);
+          this.#pump();
+        });
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#closed ??= new NqcNdeError('ERR_NDE_CLOSED', 'the NDE backend is closed');
+    const queued = this.#queue;
+    this.#queue = [];
+    for (const q of queued) q.reject(this.#closed);
+    await Promise.all(this.#runners.map((r) => r.close()));
+  }
+}
