@@ -57,6 +57,10 @@ export function describeError(error: unknown): { code: string; message: string; 
     const where = typeof e.path === 'string' ? `: ${e.path}` : '';
     return { code: `ERR_IO_${code}`, message: `${SYSTEM_ERRORS[code]}${where}`, exitCode: ExitCode.failure };
   }
+  if (code === 'ERR_FORMAT_DECRYPT_FAILED') {
+    // One message for every key-dependent failure (no oracle): wrong identity, modified or truncated file.
+    return { code, message: 'could not decrypt: no identity matched, or the file was modified or truncated', exitCode: ExitCode.failure };
+  }
   if (code === 'EPIPE') return { code: 'ERR_IO_EPIPE', message: 'output closed early (broken pipe)', exitCode: ExitCode.failure };
   const message = typeof e.message === 'string' && e.message.length > 0 ? e.message : String(error);
   if (code === 'ERR_INTERNAL') return { code, message: `internal error: ${message} (run with --debug for details)`, exitCode: ExitCode.failure };

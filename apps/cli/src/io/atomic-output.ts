@@ -92,6 +92,7 @@ const pending = new Set<AtomicFileOutput>();
 /** Deletes the temporary files of every output not yet committed (signal and exit handlers call it). */
 export function removeAllPendingOutputs(): void {
   for (const output of [...pending]) output.abort();
+  for (const output of [...pendingPaths]) output.abort();
 }
 
 function exists(path: string): boolean {
@@ -113,3 +114,66 @@ function removeQuietly(path: string): void {
     // nothing to remove
   }
 }
+
+/**
+ * Like {@link AtomicFileOutput}, for writers that want a path rather than bytes (library functions
+ * that write a file themselves): they write `tempPath`; `commit()` fsyncs it and moves it into
+ * place with the same no-clobber rule; `abort()` (also on signals) removes it.
+ */
+export class AtomicPathOutput {
+  readonly path: string;
+  readonly tempPath: string;
+  #force: boolean;
+  #open = true;
+
+  /** @throws CliError `ERR_CLI_OUTPUT_EXISTS` when the destination exists and `force` is not set */
+  constructor(path: string, options: { force?: boolean } = {}) {
+    this.path = path;
+    this.#force = options.force ?? false;
+    if (!this.#force && exists(path)) {
+      throw new CliError('ERR_CLI_OUTPUT_EXISTS', `output file exists: ${path} (use --force to overwrite)`);
+    }
+    this.tempPath = join(dirname(path), `.${basename(path)}.nqc-tmp-${randomBytes(6).toString('hex')}`);
+    pendingPaths.add(this);
+  }
+
+  /** Flushes the written temporary file and moves it to the destination. */
+  commit(): void {
+    if (!this.#open) throw new Error('commit after commit or abort');
+    this.#open = false;
+    pendingPaths.delete(this);
+    try {
+      const fd = openSync(this.tempPath, constants.O_RDONLY);
+      try {
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      if (this.#force) {
+        renameSync(this.tempPath, this.path);
+      } else {
+        try {
+          linkSync(this.tempPath, this.path);
+        } catch (error) {
+          if ((error as { code?: string }).code === 'EEXIST') {
+            throw new CliError('ERR_CLI_OUTPUT_EXISTS', `output file exists: ${this.path} (use --force to overwrite)`);
+          }
+          throw error;
+        }
+        unlinkSync(this.tempPath);
+      }
+    } catch (error) {
+      removeQuietly(this.tempPath);
+      throw error;
+    }
+  }
+
+  /** Removes whatever was written. */
+  abort(): void {
+    this.#open = false;
+    pendingPaths.delete(this);
+    removeQuietly(this.tempPath);
+  }
+}
+
+const pendingPaths = new Set<AtomicPathOutput>();

@@ -1,0 +1,64 @@
+import type { Command } from 'commander';
+import type { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createDecryptTransform } from '@nqc/core/node';
+import { note, type CliContext } from '../context.js';
+import { CliError } from '../errors.js';
+import { terminalTextGuard } from '../io/binary-guard.js';
+import { progressStream } from '../io/progress-stream.js';
+import { openInput, openOutput } from '../io/streams.js';
+import { loadIdentityFile, parseFd } from '../keys.js';
+import { readVerifyingKey, repeatable } from '../recipients.js';
+import { ndeOption, type NdeFlag } from './options.js';
+
+interface DecryptFlags {
+  identity?: string[];
+  verify?: string[];
+  output?: string;
+  force?: boolean;
+  nde: NdeFlag;
+  passphraseFd?: number;
+}
+
+/**
+ * `nqc decrypt`: an envelope (binary or armored, detected) to plaintext. With `-o` the plaintext file
+ * appears only after every chunk and the signature verified. On stdout, bytes flow as chunks verify;
+ * a failure later in the stream ends with a non-zero exit (STREAM: what was printed is authentic
+ * but may be incomplete), as with age.
+ */
+export function registerDecrypt(program: Command, ctx: CliContext): void {
+  program
+    .command('decrypt')
+    .description('decrypt an envelope (binary or armored) with your identities')
+    .argument('[INPUT]', 'envelope to decrypt (default: stdin)')
+    .option('-i, --identity <FILE>', 'identity file to decrypt with; repeatable', repeatable)
+    .option('--verify <KEY>', 'require a valid signature by this verifying key (nqc-pub-... or a file holding one); repeatable', repeatable)
+    .option('-o, --output <FILE>', 'write the plaintext to FILE (atomically) instead of stdout')
+    .option('-f, --force', 'overwrite an existing output file')
+    .option('--passphrase-fd <N>', 'read identity passphrases from file descriptor N', parseFd)
+    .addOption(ndeOption())
+    .action(async (input: string | undefined, flags: DecryptFlags) => {
+      if (!flags.identity?.length) throw new CliError('ERR_CLI_USAGE', 'no identity: give at least one -i IDENTITY_FILE');
+      const identities = [];
+      for (const path of flags.identity) identities.push(...(await loadIdentityFile(ctx, path, flags.passphraseFd)).identities);
+      if (identities.length === 0) throw new CliError('ERR_CLI_KEY_FILE', 'the identity files hold no decryption key');
+      const requireSigner = flags.verify?.map(readVerifyingKey);
+      const d = createDecryptTransform({ identities, requireSigner, nde: flags.nde });
+      const source = openInput(ctx, input);
+      const output = openOutput(ctx, flags.output, { force: flags.force, binary: false, hint: '' });
+      const progress = progressStream(ctx, source.size, 'decrypting');
+      const stages: Transform[] = [progress.stream, d.transform];
+      if (flags.output === undefined && ctx.stdout.isTTY) stages.push(terminalTextGuard());
+      try {
+        await pipeline([source.stream, ...stages, output.writable]);
+        const { signer } = await d.done;
+        output.commit();
+        if (signer && requireSigner) note(ctx, `nqc: good signature by ${signer.algorithm} key ${signer.keyId ?? '(unknown id)'}`);
+      } catch (error) {
+        output.abort();
+        throw error;
+      } finally {
+        progress.finish();
+      }
+    });
+}

@@ -1,0 +1,14 @@
+import { Option } from 'commander';
+
+/** `--nde`: the neural inner layer's backend (`off` writes envelopes without it). */
+export const ndeOption = (withOff = true) =>
+  new Option('--nde <BACKEND>', `neural layer backend: auto (ONNX when it passes its self-test), onnx, reference${withOff ? ', or off' : ''}`)
+    .choices(withOff ? ['auto', 'onnx', 'reference', 'off'] : ['auto', 'onnx', 'reference'])
+    .default('auto');
+
+/** `--aead`: the payload AEAD. */
+export const aeadOption = () =>
+  new Option('--aead <NAME>', 'payload AEAD').choices(['chacha20-poly1305', 'aes-256-gcm']).default('chacha20-poly1305');
+
+/** NDE choices as core names them. */
+export type NdeFlag = 'auto' | 'onnx' | 'reference' | 'off';
