@@ -5,8 +5,8 @@ import { CliError } from '../errors.js';
 export function looksBinary(bytes: Uint8Array): boolean {
   for (const b of bytes) if (b === 0 || (b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d && b !== 0x1b)) return true;
   try {
-    // A multi-byte character may be cut at the end of the sample: allow up to 3 trailing bytes.
-    new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, Math.max(0, bytes.length - 3)));
+    // A multi-byte character may be cut at the end of the sample: `stream: true` accepts that.
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes, { stream: true });
     return false;
   } catch {
     return true;
