@@ -21,7 +21,7 @@ export interface NdeStreamOptions {
   chunkSize?: number;
   /** index of the first chunk; default 0 (use it to resume or seek) */
   firstIndex?: number;
-  /** chunks handed to the backend per call; default 16 */
+  /** chunks handed to the backend per call; default 32 */
   batch?: number;
   /**
    * backend calls kept in flight (results are still emitted in order); default 2, so that a worker
@@ -61,7 +61,7 @@ export class _ChunkBatcher {
     if (!Number.isSafeInteger(chunkSize) || chunkSize < 1 || chunkSize > NDE_MAX_CHUNK_SIZE) {
       throw new NqcNdeError('ERR_NDE_INVALID_INPUT', `"chunkSize" expected an integer in 1..${NDE_MAX_CHUNK_SIZE}, got ${String(chunkSize)}`);
     }
-    const batch = opts.batch ?? 16;
+    const batch = opts.batch ?? 32;
     if (!Number.isSafeInteger(batch) || batch < 1 || batch > 1024) {
       throw new NqcNdeError('ERR_NDE_INVALID_INPUT', `"batch" expected an integer in 1..1024, got ${String(batch)}`);
     }

@@ -57,7 +57,7 @@ async function main(): Promise<void> {
   if (backend !== 'auto' && backend !== 'reference' && backend !== 'onnx') throw new UsageError(`--backend expected auto, reference or onnx, got ${backend}`);
   const nde = await createNde({ backend, workers: backend === 'reference' ? undefined : 1 });
   try {
-    const transform = createNdeNodeTransform(nde, { key, salt, firstIndex, chunkSize, batch: 16 });
+    const transform = createNdeNodeTransform(nde, { key, salt, firstIndex, chunkSize });
     transform.pipe(process.stdout);
     // Feed zeros in bounded pieces, respecting backpressure.
     const piece = new Uint8Array(Math.min(1 << 20, Math.max(1, length)));
