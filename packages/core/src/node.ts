@@ -15,10 +15,12 @@ import { pipeline } from 'node:stream/promises';
 import {
   ARMOR_BEGIN,
   ARMOR_END,
+  deriveKeys,
   parseHeader,
   parsePrelude,
   PRELUDE_LENGTH,
   rewriteHeader,
+  type InnerLayer,
   type RandomAccessEnvelope,
   type SeekableSource,
 } from '@nqc/container';
@@ -43,8 +45,8 @@ import {
 import { describe, type EnvelopeInfo } from './info.js';
 import { signerReport, toRecipients, wrap, type SignerReport } from './keys.js';
 import { recoverFileKey, rotateDataKeyBytes, updateRecipientsBytes, type RotateDataKeyOptions, type UpdateRecipientsOptions } from './lifecycle.js';
-import { checkNdeChoice, type NdeChoice, type Platform } from './nde.js';
-import { prefetchingEncryptTransform } from './prefetch.js';
+import { checkNdeChoice, NDE_MODEL_ID, type NdeChoice, type Platform } from './nde.js';
+import { ndeDecryptTransform, prefetchingEncryptTransform } from './prefetch.js';
 import {
   decryptJsonWith,
   encryptDatasetWith,
@@ -246,16 +248,55 @@ export interface DecryptTransform {
  * ```
  */
 export function createDecryptTransform(opts: DecryptOptions): DecryptTransform {
-  const { duplex, header } = createDecryptDuplex(decryptOptions(nodePlatform, opts));
+  const copts = decryptOptions(nodePlatform, opts);
+  const choice = checkNdeChoice(opts?.nde);
+  // With NDE: the container does every check with a pass-through inner layer, and the NDE layer is
+  // removed after it, pipelined (see prefetch.ts). The file key is captured from our own unwrap and
+  // used only once the header MAC has verified it.
+  let fileKey: Uint8Array | null = null;
+  let ndeUsed = false;
+  const passThrough = {
+    id: NDE_MODEL_ID,
+    encryptChunks: async (_k: Uint8Array, _s: Uint8Array, items: { data: Uint8Array }[]) => items.map((i) => i.data),
+    decryptChunks: async (_k: Uint8Array, _s: Uint8Array, items: { data: Uint8Array }[]) => items.map((i) => i.data),
+  };
+  const inner = copts.inner as (id: Uint8Array) => Promise<InnerLayer | undefined>;
+  const { duplex, header } = createDecryptDuplex({
+    ...copts,
+    unwrap: async (stanzas, h) => (fileKey = await copts.unwrap(stanzas, h)),
+    inner: async (id: Uint8Array) => {
+      const real = await inner(id); // undefined for 'off' or another model: the container refuses
+      if (!real || choice === 'off') return real;
+      ndeUsed = true;
+      return passThrough;
+    },
+  });
   const info = header.then((h) => describe(h, false));
   info.catch(() => undefined);
+  const ndeStage = ndeDecryptTransform(
+    () => ndeBackend(choice as Exclude<NdeChoice, 'off'>),
+    async () => {
+      const h = await header; // resolved only after the header MAC verified the file key
+      return { key: deriveKeys(fileKey!, h.suite.salt).inner, salt: h.suite.salt, chunkSize: h.suite.chunkSize };
+    },
+    () => ndeUsed,
+  );
+  duplex.pipe(ndeStage);
+  duplex.once('error', (e) => ndeStage.destroy(e));
+  const stage = ndeStage;
+  const transform = Duplex.from({ writable: duplex, readable: ndeStage }) as unknown as Transform;
   const done = new Promise<{ signer: SignerReport | undefined }>((resolve, reject) => {
+    transform.once('error', reject);
     duplex.once('error', reject);
-    // 'finish' follows the transform's flush: end of input seen, final chunk and signature verified.
-    duplex.once('finish', () => header.then((h) => resolve({ signer: h.signer ? signerReport(h.signer) : undefined }), reject));
+    // 'finish' of the container duplex follows its flush: end of input seen, final chunk and
+    // signature verified; 'end' of the NDE stage: every chunk decrypted and pushed.
+    Promise.all([new Promise((r) => duplex.once('finish', r)), new Promise((r) => stage.once('end', r))]).then(
+      () => header.then((h) => resolve({ signer: h.signer ? signerReport(h.signer) : undefined }), reject),
+      reject,
+    );
   });
   done.catch(() => undefined);
-  return { transform: duplex, info, done };
+  return { transform, info, done };
 }
 
 async function replaceOnSuccess(outPath: string, work: (tmp: string) => Promise<void>): Promise<void> {

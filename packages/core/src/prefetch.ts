@@ -128,3 +128,72 @@ export function prefetchingEncryptTransform(opts: ContainerEncryptOptions, backe
     },
   });
 }
+
+/**
+ * @internal The NDE half of a pipelined decryption. The container decrypts with a pass-through inner
+ * layer (same model id), so it still does every check (MAC, tags, positions, final chunk, signature)
+ * and releases each chunk's NDE ciphertext only once it is authenticated; this transform then removes
+ * the NDE layer, 64-chunk groups at a time with two groups in flight. Chunk `i` of the container's
+ * output is bytes `[i*C, (i+1)*C)` (every chunk but the last is exactly `C`), so cutting is exact.
+ * `keys()` is called once the first bytes arrive, i.e. after the header MAC verified.
+ */
+export function ndeDecryptTransform(
+  backend: () => Promise<NdeBackend>,
+  keys: () => Promise<{ key: Uint8Array; salt: Uint8Array; chunkSize: number }>,
+  enabled: () => boolean,
+): Transform {
+  let nde: NdeBackend | undefined;
+  let k: { key: Uint8Array; salt: Uint8Array; chunkSize: number } | undefined;
+  let pending: Buffer[] = [];
+  let pendingLength = 0;
+  let nextIndex = 0;
+  const inFlight: Promise<Uint8Array[]>[] = [];
+
+  const submit = (chunks: Buffer[]) => {
+    const items = chunks.map((data) => ({ index: nextIndex++, data: new Uint8Array(data.buffer, data.byteOffset, data.length) }));
+    const p = nde!.decryptChunks(k!.key, k!.salt, items);
+    p.catch(() => undefined); // surfaces when awaited below
+    inFlight.push(p);
+  };
+  const cut = (all: boolean) => {
+    const C = k!.chunkSize;
+    while (pendingLength >= GROUP * C || (all && pendingLength > 0)) {
+      const buf = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingLength);
+      const n = Math.min(GROUP, Math.ceil(buf.length / C));
+      const take = Math.min(buf.length, n * C);
+      const group: Buffer[] = [];
+      for (let i = 0; i < n; i++) group.push(buf.subarray(i * C, Math.min(take, (i + 1) * C)));
+      submit(group);
+      const rest = buf.subarray(take);
+      pending = rest.length ? [rest] : [];
+      pendingLength = rest.length;
+    }
+  };
+  const release = async (t: Transform, keep: number) => {
+    while (inFlight.length > keep) {
+      const outs = await inFlight.shift()!;
+      for (const o of outs) if (o.length) t.push(o);
+    }
+  };
+  return new Transform({
+    readableHighWaterMark: 1 << 20,
+    writableHighWaterMark: 1 << 20,
+    transform(chunk: Buffer, _enc, cb) {
+      if (!enabled()) return cb(null, chunk); // an envelope without NDE: output as the container gave it
+      (async () => {
+        k ??= await keys();
+        nde ??= await backend();
+        pending.push(chunk);
+        pendingLength += chunk.length;
+        cut(false);
+        await release(this, AHEAD);
+      })().then(() => cb(), cb);
+    },
+    flush(cb) {
+      (async () => {
+        if (pendingLength) cut(true);
+        await release(this, 0);
+      })().then(() => cb(), cb);
+    },
+  });
+}

@@ -186,10 +186,13 @@ describe('constant memory', () => {
     expect(r.growthMiB).toBeLessThan(128); // 2x the input would be 512 MiB
   }, 120_000);
 
-  it('32 MiB with the automatic NDE backend, bounded RSS growth', async () => {
-    const r = await streamRoundTrip(32 << 20, 'auto');
-    expect(r.same).toBe(true);
-    console.log(`32 MiB stream round trip, NDE auto (${await ndeBackendName()}): peak RSS growth ${r.growthMiB.toFixed(1)} MiB`);
-    expect(r.growthMiB).toBeLessThan(160);
+  it('with the automatic NDE backend, RSS does not grow with the input (32 MiB vs 128 MiB)', async () => {
+    const small = await streamRoundTrip(32 << 20, 'auto');
+    const big = await streamRoundTrip(128 << 20, 'auto');
+    expect(small.same && big.same).toBe(true);
+    console.log(`stream round trip, NDE auto (${await ndeBackendName()}): peak RSS growth ${small.growthMiB.toFixed(1)} MiB for 32 MiB, ${big.growthMiB.toFixed(1)} MiB for 128 MiB`);
+    // The ONNX runtime's arenas and worker threads take a fixed ~100-150 MiB; 4x the input must not add 96 MiB.
+    expect(big.growthMiB).toBeLessThan(small.growthMiB + 96);
+    expect(big.growthMiB).toBeLessThan(256);
   }, 120_000);
 });

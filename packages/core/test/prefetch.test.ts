@@ -50,3 +50,60 @@ describe('NDE computed ahead (Node encrypt transform)', () => {
     expect(Buffer.from(a).equals(Buffer.from(b))).toBe(true);
   }, 120_000);
 });
+
+async function viaDecryptTransform(env: Uint8Array, piece: number, nde: 'reference' | 'auto' | 'off', requireSigner?: unknown) {
+  const { createDecryptTransform } = await import('../src/node.js');
+  const d = createDecryptTransform({ identities: alice, nde, requireSigner: requireSigner as never });
+  const parts: Buffer[] = [];
+  const pieces: Buffer[] = [];
+  for (let o = 0; o < env.length; o += piece) pieces.push(Buffer.from(env.subarray(o, o + piece)));
+  try {
+    await pipeline(
+      Readable.from(pieces),
+      d.transform,
+      new Writable({
+        write(c: Buffer, _e, cb) {
+          parts.push(c);
+          cb();
+        },
+      }),
+    );
+    await d.done;
+    return { out: new Uint8Array(Buffer.concat(parts)), error: undefined as string | undefined, released: 0 };
+  } catch (e) {
+    return { out: undefined, error: (e as { code?: string }).code ?? String(e), released: Buffer.concat(parts).length };
+  }
+}
+
+describe('NDE removed after the container (Node decrypt transform)', () => {
+  it('round trips around every group boundary; envelopes without NDE pass through', async () => {
+    const C = 64;
+    for (const n of [0, 1, C, C + 1, 64 * C - 1, 64 * C, 64 * C + 1, 130 * C + 9]) {
+      for (const nde of ['reference', 'off'] as const) {
+        const pt = seeded(`pd/${n}`, n);
+        const env = (await encryptBrowser(pt, { recipients: alice.recipient(), nde, chunkSize: C })) as Uint8Array;
+        for (const piece of [13, 1 << 16]) {
+          const r = await viaDecryptTransform(env, piece, nde === 'off' ? 'off' : 'reference');
+          expect([n, nde, piece, r.error, r.out && hex(r.out)]).toEqual([n, nde, piece, undefined, hex(pt)]);
+        }
+      }
+    }
+  }, 120_000);
+
+  it('keeps every check of the container: tampering, NDE off, bad signature (final chunk withheld)', async () => {
+    const { signer } = await import('./helpers.js');
+    const C = 64;
+    const pt = seeded('pd/checks', 100 * C + 5);
+    const env = (await encryptBrowser(pt, { recipients: alice.recipient(), nde: 'reference', chunkSize: C, signer })) as Uint8Array;
+    expect((await viaDecryptTransform(env, 4096, 'reference', signer)).out?.length).toBe(pt.length);
+    const bad = env.slice();
+    bad[bad.length - 3313 + 50] ^= 1; // inside the ML-DSA-65 signature
+    const r = await viaDecryptTransform(bad, 4096, 'reference', signer);
+    expect(r.error).toBe('ERR_FORMAT_SIGNATURE_INVALID');
+    expect(r.released).toBeLessThan(pt.length); // the final chunk never came out
+    const flip = env.slice();
+    flip[flip.length - 3313 - 40] ^= 1; // inside the final chunk
+    expect((await viaDecryptTransform(flip, 4096, 'reference', signer)).error).toBe('ERR_FORMAT_DECRYPT_FAILED');
+    expect((await viaDecryptTransform(env, 4096, 'off')).error).toBe('ERR_FORMAT_INNER_LAYER');
+  }, 120_000);
+});
