@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
-import { pipeline } from 'node:stream/promises';
-import { createEncryptTransform } from '@nqc/core/node';
+import { finished, pipeline } from 'node:stream/promises';
+import { createEncryptTransform, encryptDataset, encryptRecord, type JsonObject } from '@nqc/core/node';
+import { readKeyFile } from '../he/files.js';
 import type { CliContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { progressStream } from '../io/progress-stream.js';
@@ -19,6 +20,8 @@ interface EncryptFlags {
   nde: NdeFlag;
   aead: 'chacha20-poly1305' | 'aes-256-gcm';
   passphraseFd?: number;
+  he?: string;
+  field?: string[];
 }
 
 /** The signing key of identity file `path` (its first one). */
@@ -42,11 +45,18 @@ export function registerEncrypt(program: Command, ctx: CliContext): void {
     .option('-o, --output <FILE>', 'write to FILE (atomically) instead of stdout')
     .option('-f, --force', 'overwrite an existing output file')
     .option('--passphrase-fd <N>', 'read the signing identity passphrase from file descriptor N', parseFd)
+    .option('--he <KEYFILE>', 'records: INPUT is JSON (an object, or an array for a dataset); also HE-encrypt the numeric fields of this HE key file (see nqc he keygen)')
+    .option('--field <PATH>', 'with --he: HE-encrypt only these fields of the key file\'s schema; repeatable', repeatable)
     .addOption(ndeOption())
     .addOption(aeadOption())
     .action(async (input: string | undefined, flags: EncryptFlags) => {
       const recipients = collectRecipients(flags.recipient, flags.recipientsFile);
       const signer = flags.sign !== undefined ? await loadSigner(ctx, flags.sign, flags.passphraseFd) : undefined;
+      if (flags.field !== undefined && flags.he === undefined) throw new CliError('ERR_CLI_USAGE', '--field needs --he KEYFILE (the HE key file from nqc he keygen)');
+      if (flags.he !== undefined) {
+        await encryptRecords(ctx, input, flags, { recipients, signer });
+        return;
+      }
       const transform = await createEncryptTransform({ recipients, signer, armor: Boolean(flags.armor), nde: flags.nde, aead: flags.aead });
       const source = openInput(ctx, input);
       const output = openOutput(ctx, flags.output, {
@@ -65,4 +75,59 @@ export function registerEncrypt(program: Command, ctx: CliContext): void {
         progress.finish();
       }
     });
+}
+
+/** Records mode of `nqc encrypt --he`: a JSON object (one record) or array (a column-packed dataset). */
+async function encryptRecords(
+  ctx: CliContext,
+  input: string | undefined,
+  flags: EncryptFlags,
+  keys: { recipients: string[]; signer: Awaited<ReturnType<typeof loadSigner>> | undefined },
+): Promise<void> {
+  const text = await readAllText(openInput(ctx, input).stream, MAX_RECORDS_INPUT);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new CliError('ERR_CLI_RECORD', `with --he the input must be JSON: ${(error as Error).message}`);
+  }
+  const { keys: heKeys, fields: schema } = await readKeyFile(flags.he!);
+  try {
+    const fields = flags.field === undefined ? schema : flags.field.map((path) => {
+      const spec = schema.find((f) => f.path === path);
+      if (spec === undefined) throw new CliError('ERR_CLI_RECORD', `field "${path}" is not in the HE key file's schema (${schema.map((f) => f.path).join(', ')})`);
+      return spec;
+    });
+    const options = { recipients: keys.recipients, signer: keys.signer, he: heKeys, fields, nde: flags.nde, aead: flags.aead, armor: Boolean(flags.armor) };
+    let envelope: Uint8Array | string;
+    if (Array.isArray(json)) envelope = await encryptDataset(json as JsonObject[], options);
+    else if (typeof json === 'object' && json !== null) envelope = await encryptRecord(json as JsonObject, options);
+    else throw new CliError('ERR_CLI_RECORD', 'with --he the input must be a JSON object (a record) or an array of objects (a dataset)');
+    const output = openOutput(ctx, flags.output, { force: flags.force, binary: !flags.armor, hint: 'use -a for armored text, -o FILE, or a pipe' });
+    try {
+      output.writable.end(typeof envelope === 'string' ? Buffer.from(envelope, 'utf8') : envelope);
+      await finished(output.writable);
+      output.commit();
+    } catch (error) {
+      output.abort();
+      throw error;
+    }
+  } finally {
+    heKeys.dispose();
+  }
+}
+
+/** Records are read whole (they are JSON); this bounds them. */
+const MAX_RECORDS_INPUT = 256 << 20;
+
+async function readAllText(stream: NodeJS.ReadableStream, max: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of stream) {
+    const b = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+    total += b.length;
+    if (total > max) throw new CliError('ERR_CLI_RECORD', `JSON input larger than ${max >> 20} MiB: split the dataset`);
+    chunks.push(b);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }

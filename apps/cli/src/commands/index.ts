@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { registerDecrypt } from './decrypt.js';
 import { registerEncrypt } from './encrypt.js';
+import { registerHe } from './he.js';
 import { registerInspect } from './inspect.js';
 import { registerKeygen } from './keygen.js';
 import { registerLifecycle } from './lifecycle.js';
@@ -13,4 +14,5 @@ export function registerCommands(program: Command, ctx: CliContext): void {
   registerDecrypt(program, ctx);
   registerInspect(program, ctx);
   registerLifecycle(program, ctx);
+  registerHe(program, ctx);
 }
