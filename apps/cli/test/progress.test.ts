@@ -1,0 +1,34 @@
+import { describe, expect, it, jest } from '@jest/globals';
+import { Progress } from '../src/io/progress.js';
+
+function fakeStream(isTTY: boolean) {
+  const writes: string[] = [];
+  return { stream: { isTTY, write: (s: string) => writes.push(s) } as unknown as NodeJS.WriteStream, writes };
+}
+
+describe('Progress', () => {
+  it('draws a bar on a terminal for a large input, throttled, and clears it', () => {
+    jest.useFakeTimers({ now: 1_000_000 });
+    const { stream, writes } = fakeStream(true);
+    const p = new Progress(stream, 100 << 20, 'encrypting');
+    p.advance(50 << 20);
+    p.advance(1);
+    expect(writes).toEqual([expect.stringMatching(/^\rencrypting \[#{15}\.{15}\] 50% 50\/100 MiB$/)]);
+    jest.setSystemTime(1_000_200);
+    p.advance(50 << 20);
+    expect(writes[1]).toContain('100%');
+    p.finish();
+    expect(writes[2]).toBe('\r\x1b[K');
+    jest.useRealTimers();
+  });
+
+  it('is silent when piped, for small inputs, and for unknown sizes', () => {
+    for (const [tty, total] of [[false, 1 << 30], [true, 1024], [true, undefined]] as const) {
+      const { stream, writes } = fakeStream(tty);
+      const p = new Progress(stream, total, 'x');
+      p.advance(1 << 30);
+      p.finish();
+      expect(writes).toEqual([]);
+    }
+  });
+});
