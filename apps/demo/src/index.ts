@@ -3,6 +3,9 @@
  * @module
  */
 export { runWalkthrough, type WalkthroughResult } from './walkthrough.js';
+export { envelopeAct, type EnvelopeOutcome } from './envelope-steps.js';
+export { cloudAct, type CloudOutcome } from './cloud-steps.js';
+export { PATIENTS, REPORT, type Patient } from './data.js';
 export {
   abbreviate,
   createIdentities,

@@ -65,10 +65,10 @@ export function registerHe(program: Command, ctx: CliContext): void {
       const keys = await HeKeySet.generate(preset);
       try {
         const bundle = await keys.evaluationBundle();
-        writeAtomically(flags.output, encodeKeyFile(keys, fields), flags.force, 0o600);
+        writeAtomically(flags.output, await encodeKeyFile(keys, fields), flags.force, 0o600);
         const out = new AtomicFileOutput(flags.bundle, { force: flags.force, mode: 0o644 });
         try {
-          out.write(bundle.encode());
+          out.write(await bundle.encode());
           out.commit();
         } catch (error) {
           out.abort();

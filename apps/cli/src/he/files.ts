@@ -39,8 +39,8 @@ function parseJson(bytes: Buffer, path: string, what: string): Record<string, un
 }
 
 /** Text of an owner key file. */
-export function encodeKeyFile(keys: HeKeySet, fields: readonly FieldSpec[]): string {
-  const body = { kind: KEY_KIND, keyId: keys.keyId, preset: keys.preset.name, fields, keys: Buffer.from(keys.encode()).toString('base64') };
+export async function encodeKeyFile(keys: HeKeySet, fields: readonly FieldSpec[]): Promise<string> {
+  const body = { kind: KEY_KIND, keyId: keys.keyId, preset: keys.preset.name, fields, keys: Buffer.from(await keys.encode()).toString('base64') };
   return `${JSON.stringify(body, null, 2)}\n`;
 }
 

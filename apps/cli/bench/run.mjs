@@ -1,0 +1,90 @@
+// The `nqc` command end to end against Debian's `age` on the same file in the same run: wall time and
+// peak resident memory of the whole process (GNU time's %e and %M), best of N runs.
+//   pnpm --filter @nqc/cli bench                 (sizes in MiB: NQC_BENCH_SIZES=256,1024; runs: NQC_BENCH_RUNS=3)
+import { execFileSync, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const nqcBin = fileURLToPath(new URL('../bin/nqc.js', import.meta.url));
+const dir = join(tmpdir(), 'nqc-cli-bench');
+mkdirSync(dir, { recursive: true });
+const MiB = 1 << 20;
+const sizes = (process.env.NQC_BENCH_SIZES ?? '256,1024').split(',').map(Number);
+const runs = Number(process.env.NQC_BENCH_RUNS ?? 3);
+
+function sh(cmd) {
+  return spawnSync('sh', ['-c', cmd], { encoding: 'utf8' });
+}
+if (sh('command -v age && command -v age-keygen && test -x /usr/bin/time').status !== 0) {
+  console.error('installing Debian age and GNU time ...');
+  execFileSync('sh', ['-c', 'apt-get install -y age time >/dev/null 2>&1 || (apt-get update >/dev/null 2>&1 && apt-get install -y age time >/dev/null 2>&1)']);
+}
+
+/** Runs a shell command under GNU time: wall seconds and peak RSS (MiB). */
+function timed(cmd) {
+  const r = sh(`/usr/bin/time -f '%e %M' -o ${dir}/time.txt sh -c '${cmd}'`);
+  if (r.status !== 0) throw new Error(`failed: ${cmd}\n${r.stderr}`);
+  const [s, kb] = readFileSync(join(dir, 'time.txt'), 'utf8').trim().split('\n').pop().split(' ').map(Number);
+  return { s, rss: kb / 1024 };
+}
+const best = (cmd) => {
+  let b;
+  for (let i = 0; i < runs; i++) {
+    const r = timed(cmd);
+    if (!b || r.s < b.s) b = r;
+  }
+  return b;
+};
+
+function input(mib) {
+  const p = join(dir, `in-${mib}.bin`);
+  if (existsSync(p) && statSync(p).size === mib * MiB) return p;
+  const fd = openSync(p, 'w');
+  for (let i = 0; i < mib; i++) writeSync(fd, randomBytes(MiB));
+  closeSync(fd);
+  return p;
+}
+
+rmSync(join(dir, 'id.key'), { force: true });
+execFileSync(process.execPath, [nqcBin, 'keygen', '-o', join(dir, 'id.key')], { stdio: 'ignore' });
+const recipient = execFileSync(process.execPath, [nqcBin, 'keygen', '-y', join(dir, 'id.key')], { encoding: 'utf8' }).split('\n')[0];
+rmSync(join(dir, 'age.key'), { force: true });
+execFileSync('age-keygen', ['-o', join(dir, 'age.key')], { stdio: 'ignore' });
+const ageRecipient = readFileSync(join(dir, 'age.key'), 'utf8').match(/public key: (age1\w+)/)[1];
+
+const nqc = `${process.execPath} ${nqcBin}`;
+const rows = [];
+for (const mib of sizes) {
+  const inp = input(mib);
+  const out = join(dir, 'out');
+  const enc = join(dir, 'enc');
+  const clean = () => rmSync(out, { force: true }) ?? rmSync(enc, { force: true });
+  const measure = (label, encCmd, decCmd) => {
+    let e, d;
+    for (let i = 0; i < runs; i++) {
+      clean();
+      const re = timed(encCmd);
+      rmSync(out, { force: true });
+      const rd = timed(decCmd);
+      if (!e || re.s < e.s) e = re;
+      if (!d || rd.s < d.s) d = rd;
+    }
+    return { label, e, d };
+  };
+  const age = measure('age 1.1.1', `age -r ${ageRecipient} -o ${enc} ${inp}`, `age -d -i ${dir}/age.key -o ${out} ${enc}`);
+  const off = measure('nqc, NDE off', `${nqc} encrypt --nde off -r ${recipient} -o ${enc} ${inp}`, `${nqc} decrypt -i ${dir}/id.key -o ${out} ${enc}`);
+  const on = measure('nqc, NDE on (auto)', `${nqc} encrypt -r ${recipient} -o ${enc} ${inp}`, `${nqc} decrypt -i ${dir}/id.key -o ${out} ${enc}`);
+  clean();
+  for (const r of [age, off, on]) rows.push({ mib, ...r, ratioE: r.e.s / age.e.s, ratioD: r.d.s / age.d.s });
+}
+
+console.log(`\nnqc CLI vs age, file to file, best of ${runs}; ${cpus().length} cores, Node ${process.versions.node}, load ${loadavg()[0].toFixed(1)}\n`);
+console.log('| size | tool | encrypt MB/s | decrypt MB/s | encrypt time / age | decrypt time / age | peak RSS enc / dec (MiB) |');
+console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: |');
+for (const r of rows) {
+  const mbs = (s) => ((r.mib * MiB) / 1e6 / s).toFixed(0);
+  console.log(`| ${r.mib} MiB | ${r.label} | ${mbs(r.e.s)} | ${mbs(r.d.s)} | ${r.ratioE.toFixed(2)}x | ${r.ratioD.toFixed(2)}x | ${r.e.rss.toFixed(0)} / ${r.d.rss.toFixed(0)} |`);
+}
