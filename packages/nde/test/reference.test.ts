@@ -1,6 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { NDE_MODEL_ID_HEX, NqcNdeError, createReferenceNde, referenceBackend } from '../src/index.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
+import { _KAT, _katInputs } from '../src/onnx/kat.js';
 import { goldenVectors } from './helpers.js';
 import { specCrypt } from './spec.js';
 
@@ -19,6 +22,18 @@ describe('reference backend: golden vectors', () => {
     for (const v of withKey) {
       const [ct] = await referenceBackend.encryptChunks(v.key, v.salt, [{ index: v.index, data: v.plaintext }]);
       expect(ct).toEqual(v.ciphertext);
+    }
+  });
+});
+
+describe('the ONNX self-test known answers', () => {
+  it('are what the reference backend (the specification) computes', async () => {
+    const { key, salt, items } = _katInputs();
+    for (const mode of ['encrypt', 'decrypt'] as const) {
+      const outs = mode === 'encrypt' ? await referenceBackend.encryptChunks(key, salt, items) : await referenceBackend.decryptChunks(key, salt, items);
+      const all = new Uint8Array(outs.reduce((n, o) => n + o.length, 0));
+      outs.reduce((off, o) => (all.set(o, off), off + o.length), 0);
+      expect(bytesToHex(sha256(all))).toBe(_KAT[mode]);
     }
   });
 });
