@@ -72,7 +72,7 @@ const fmt = (ms, bytes) => `${((bytes / 1e6) / (ms / 1000)).toFixed(0)} MB/s`;
 for (const mib of sizes) {
   const inp = input(mib);
   const bytes = mib * MiB;
-  const runs = mib >= 1024 ? 1 : 2;
+  const runs = 2;
   // age is quick: best of 3 at every size (its 1 GiB file write is at the mercy of the page cache).
   const ageEnc = best(3, () => age(`age -r ${ageRecipient} -o ${join(dir, 'out.age')} ${inp}`));
   const ageDec = best(3, () => age(`age -d -i ${ageKey} -o /dev/null ${join(dir, 'out.age')}`));

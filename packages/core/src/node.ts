@@ -400,19 +400,13 @@ export async function rotateDataKeyFile(inPath: string, outPath: string, opts: R
     fail('ERR_CORE_INVALID_ARGUMENT', 'the envelope is signed: pass "signer" to sign the new one, or signer: null to drop the signature');
   }
   const d = createDecryptTransform({ identities: opts.identities, nde: opts.nde });
-  const e = createEncryptDuplex(
-    await encryptOptions(
-      nodePlatform,
-      {
-        recipients: opts.recipients,
-        signer: opts.signer ?? undefined,
-        nde: header.suite.innerId ? (opts.nde ?? 'auto') : 'off',
-        aead: header.suite.aead,
-        chunkSize: header.suite.chunkSize,
-      },
-      { he: header.he },
-    ),
+  const nde = header.suite.innerId ? (opts.nde ?? 'auto') : 'off';
+  const copts = await encryptOptions(
+    nodePlatform,
+    { recipients: opts.recipients, signer: opts.signer ?? undefined, nde, aead: header.suite.aead, chunkSize: header.suite.chunkSize },
+    { he: header.he },
   );
+  const e = nde === 'off' ? createEncryptDuplex(copts) : prefetchingEncryptTransform(copts, await ndeBackend(nde));
   await replaceOnSuccess(outPath, (tmp) => pipeline(createReadStream(inPath, { highWaterMark: 1 << 20 }), d.transform, e, createWriteStream(tmp, { flags: 'wx', mode: 0o600 })));
   await d.done;
 }

@@ -1,4 +1,4 @@
-// Node-only: overlaps the NDE keystream with everything else when encrypting a stream.
+// Node-only: overlaps the NDE keystream with everything else when encrypting or decrypting a stream.
 //
 // Why: @nqc/container's engine hands the inner layer 16 chunks per call and awaits each call before
 // it accepts more input, so the ONNX workers, the AEAD and the I/O never run at the same time, and
@@ -8,6 +8,8 @@
 // previous group; the inner layer handed to the container then returns the precomputed result.
 // Every result is used only if the container asks for exactly the same (key, salt, index, bytes);
 // otherwise it is computed on the spot. The envelope bytes are identical to the sequential path (tested).
+// Decryption (ndeDecryptTransform) runs the container with a pass-through inner layer and removes the
+// NDE layer after it: the container keeps every check and releases only authenticated chunks.
 import { Transform } from 'node:stream';
 import { deriveKeys, encryptEngine, parseHeader, type EncryptOptions as ContainerEncryptOptions, type InnerLayer } from '@nqc/container';
 import type { NdeBackend } from '@nqc/nde';

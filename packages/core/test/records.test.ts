@@ -29,7 +29,7 @@ let evaluator: HeEvaluator;
 beforeAll(async () => {
   keys = await HeKeySet.decode(new Uint8Array(readFileSync(join(import.meta.dirname, 'vectors', 'he-keyset.bin'))));
   client = await HeClient.create(keys, schema);
-  bundle = await EvaluationBundle.decode((await keys.evaluationBundle()).encode()); // what the server receives
+  bundle = await EvaluationBundle.decode(await (await keys.evaluationBundle()).encode()); // what the server receives
   evaluator = await HeEvaluator.create(bundle);
 }, 60_000);
 afterAll(() => {

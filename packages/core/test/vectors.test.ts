@@ -26,7 +26,7 @@ let listed: Listed[];
 
 beforeAll(async () => {
   const keyFile = join(DIR, 'he-keyset.bin');
-  if (WRITE && !existsSync(keyFile)) writeFileSync(keyFile, (await HeKeySet.generate('bfv-n4096')).encode());
+  if (WRITE && !existsSync(keyFile)) writeFileSync(keyFile, await (await HeKeySet.generate('bfv-n4096')).encode());
   keys = await HeKeySet.decode(new Uint8Array(readFileSync(keyFile)));
   client = await HeClient.create(keys, HE_SCHEMA);
   if (WRITE) {
