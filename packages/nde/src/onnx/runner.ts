@@ -8,8 +8,6 @@ import { _loadOrt, _WORKER_PATH } from './runtime.js';
 /** Something that runs jobs on the NDE model. @internal */
 export interface OnnxRunner {
   run(job: OnnxJob): Promise<Uint8Array>;
-  /** jobs submitted and not yet finished */
-  readonly pending: number;
   close(): Promise<void>;
 }
 
@@ -30,19 +28,12 @@ export async function _createInlineRunner(model: Uint8Array): Promise<OnnxRunner
   } catch (err) {
     throw new NqcNdeError('ERR_NDE_BACKEND_UNAVAILABLE', 'onnxruntime-node cannot load the NDE model', { cause: err });
   }
-  let pending = 0;
   return {
-    get pending() {
-      return pending;
-    },
     run: async (job) => {
-      pending++;
       try {
         return await runJob(ort, session, job);
       } catch (err) {
         throw failed(err);
-      } finally {
-        pending--;
       }
     },
     close: () => session.release(),
@@ -63,10 +54,6 @@ class WorkerRunner implements OnnxRunner {
   #dead: NqcNdeError | undefined;
   #closing: Promise<void> | undefined;
   #exited = false;
-
-  get pending(): number {
-    return this.#pending.size;
-  }
 
   constructor(model: Uint8Array) {
     this.#worker = new Worker(_WORKER_PATH, { workerData: { model } });
