@@ -10,17 +10,19 @@
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import { open, rename, unlink } from 'node:fs/promises';
-import { Duplex, Readable, Transform } from 'node:stream';
+import { Duplex, Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
   ARMOR_BEGIN,
   ARMOR_END,
   deriveKeys,
+  isArmored,
   parseHeader,
   parsePrelude,
   PRELUDE_LENGTH,
   rewriteHeader,
   type InnerLayer,
+  type ParsedHeader,
   type RandomAccessEnvelope,
   type SeekableSource,
 } from '@nqc/container';
@@ -116,7 +118,32 @@ export function encrypt(
   input: Uint8Array | ReadableStream<Uint8Array>,
   opts: EncryptOptions,
 ): Promise<Uint8Array | string> | ReadableStream<Uint8Array> {
-  return encryptAny(nodePlatform, input, opts);
+  if (!(input instanceof Uint8Array)) return encryptAny(nodePlatform, input, opts);
+  // Bytes go through the Node transform: with NDE on, it overlaps the keystream with the AEAD.
+  return (async () => {
+    const out = await throughNode(input, await createEncryptTransform(opts));
+    return opts.armor ? new TextDecoder().decode(out) : out;
+  })();
+}
+
+/** Runs bytes through a Node duplex and collects the output. */
+async function throughNode(input: Uint8Array, t: Duplex): Promise<Uint8Array> {
+  const parts: Buffer[] = [];
+  const pieces: Buffer[] = [];
+  for (let o = 0; o < input.length; o += 1 << 20) pieces.push(Buffer.from(input.buffer, input.byteOffset + o, Math.min(1 << 20, input.length - o)));
+  await pipeline(
+    Readable.from(pieces),
+    t,
+    new Writable({
+      highWaterMark: 1 << 20,
+      write(c: Buffer, _e, cb) {
+        parts.push(c);
+        cb();
+      },
+    }),
+  );
+  const b = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+  return new Uint8Array(b.buffer, b.byteOffset, b.length);
 }
 
 /** {@link import('./index.js').decrypt} with node:crypto and the ONNX NDE backend when available. */
@@ -126,7 +153,16 @@ export function decrypt(
   input: Uint8Array | string | ReadableStream<Uint8Array>,
   opts: DecryptOptions,
 ): Promise<DecryptResult> | DecryptStreamResult {
-  return decryptAny(nodePlatform, input, opts);
+  if (!(input instanceof Uint8Array) && typeof input !== 'string') return decryptAny(nodePlatform, input, opts);
+  const bytes = typeof input === 'string' ? new TextEncoder().encode(input) : input;
+  // Bytes go through the Node transform: with NDE on, the keystream is removed pipelined.
+  return (async () => {
+    const d = createDecryptTransform(opts);
+    const plaintext = await throughNode(bytes, d.transform);
+    const [{ signer }, info] = await Promise.all([d.done, d.info]);
+    const armored = isArmored(bytes);
+    return { plaintext, signer, info: armored ? { ...info, armored } : { ...info, sizes: describe(await d.header, false, bytes.length).sizes } };
+  })();
 }
 
 /** {@link import('./index.js').inspect}, also over a Node `Readable` (read to its end in constant memory). */
@@ -236,6 +272,8 @@ export interface DecryptTransform {
   readonly info: Promise<EnvelopeInfo>;
   /** Resolves when all input was verified (final chunk, signature), with the verified signer. */
   readonly done: Promise<{ readonly signer: SignerReport | undefined }>;
+  /** @internal The authenticated parsed header. */
+  readonly header: Promise<ParsedHeader>;
 }
 
 /**
@@ -296,7 +334,7 @@ export function createDecryptTransform(opts: DecryptOptions): DecryptTransform {
     );
   });
   done.catch(() => undefined);
-  return { transform, info, done };
+  return { transform, info, done, header };
 }
 
 async function replaceOnSuccess(outPath: string, work: (tmp: string) => Promise<void>): Promise<void> {

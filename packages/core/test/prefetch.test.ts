@@ -5,7 +5,7 @@ import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { encrypt as encryptBrowser, decrypt as decryptBrowser } from '../src/index.js';
 import { closeNde, createEncryptTransform, encrypt } from '../src/node.js';
-import { alice, hex, seeded } from './helpers.js';
+import { alice, hex, seeded, utf8 } from './helpers.js';
 import { withSeededRandom } from './vectors/generate.js';
 
 afterAll(() => closeNde());
@@ -105,5 +105,26 @@ describe('NDE removed after the container (Node decrypt transform)', () => {
     flip[flip.length - 3313 - 40] ^= 1; // inside the final chunk
     expect((await viaDecryptTransform(flip, 4096, 'reference', signer)).error).toBe('ERR_FORMAT_DECRYPT_FAILED');
     expect((await viaDecryptTransform(env, 4096, 'off')).error).toBe('ERR_FORMAT_INNER_LAYER');
+  }, 120_000);
+});
+
+describe('@nqc/core/node bytes API goes through the pipelined transforms', () => {
+  it('interoperates with the browser entry both ways, armored and signed', async () => {
+    const { decrypt: decryptNode } = await import('../src/node.js');
+    const { signer } = await import('./helpers.js');
+    for (const n of [0, 1, 65536, 65536 * 70 + 3]) {
+      const pt = seeded(`nb/${n}`, n);
+      const a = await encrypt(pt, { recipients: alice.recipient(), signer, nde: 'auto' });
+      const ra = await decryptBrowser(a, { identities: alice, requireSigner: signer, nde: 'reference' });
+      expect([n, hex(ra.plaintext)]).toEqual([n, hex(pt)]);
+      const b = (await encryptBrowser(pt, { recipients: alice.recipient(), signer, nde: 'reference', armor: true })) as string;
+      const rb = await decryptNode(b, { identities: alice, requireSigner: signer, nde: 'auto' });
+      expect([n, hex(rb.plaintext), rb.signer?.keyId, rb.info.armored]).toEqual([n, hex(pt), signer.keyId, true]);
+      const c = await withSeededRandom(`nb/${n}`, () => encrypt(pt, { recipients: alice.recipient(), nde: 'off', armor: true }));
+      const c2 = await withSeededRandom(`nb/${n}`, () => encryptBrowser(pt, { recipients: alice.recipient(), nde: 'off', armor: true }));
+      expect(c).toBe(c2);
+      const rc = await decryptNode(utf8(c), { identities: alice, nde: 'off' });
+      expect(rc.plaintext.length).toBe(n);
+    }
   }, 120_000);
 });
