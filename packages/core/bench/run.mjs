@@ -1,7 +1,7 @@
 // @nqc/core benchmark: envelope encrypt/decrypt throughput (file to file, Node streams) with the NDE
 // layer on (automatic backend) and off, against Debian's `age` on the same input in the same run;
 // and small-envelope (1 KiB, one X-Wing recipient, ML-DSA-65 signed) seal/open latency.
-//   pnpm --filter @nqc/core bench            (NQC_BENCH_SIZES=256 to skip the 1 GiB run)
+//   pnpm --filter @nqc/core bench   (NQC_BENCH_SIZES=256: skip the 1 GiB run; NQC_BENCH_SIZES=0: latency only)
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
@@ -14,7 +14,7 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 const dir = join(tmpdir(), 'nqc-core-bench');
 mkdirSync(dir, { recursive: true });
 const MiB = 1 << 20;
-const sizes = (process.env.NQC_BENCH_SIZES ?? '256,1024').split(',').map(Number);
+const sizes = (process.env.NQC_BENCH_SIZES ?? '256,1024').split(',').map(Number).filter((n) => n > 0); // '' or 0: latency only
 
 function ensureAge() {
   const has = spawnSync('sh', ['-c', 'command -v age && command -v age-keygen'], { encoding: 'utf8' });
