@@ -43,7 +43,10 @@ export type IdentityFileContents = {
 
 /** scrypt work parameters recorded in a protected identity file. */
 export type ScryptParams = {
-  /** log2 of the CPU/memory cost N, 10..20 (default 17: 128 MiB with r=8, ~0.7 s here). */
+  /**
+   * log2 of the CPU/memory cost N, 10..20 (default 17: 128 MiB with r=8, ~0.7 s here). The memory
+   * 128·r·(2^ln + p + 1) must be at most 1 GiB, so with r=8 the largest accepted ln is 19.
+   */
   logN: number;
   /** Block size r, 1..16 (default 8). */
   r: number;
@@ -70,7 +73,18 @@ export const MAX_IDENTITY_FILE_LENGTH = 1 << 20;
 const BEGIN = '-----BEGIN NQC ENCRYPTED IDENTITY-----';
 const END = '-----END NQC ENCRYPTED IDENTITY-----';
 const PARAMS = /^nqc-identity\/v1 scrypt ln=(\d{1,2}) r=(\d{1,2}) p=(\d) salt=([A-Za-z0-9+/]{22}==)$/;
-const MAX_SCRYPT_MEMORY = 1 << 30; // 1 GiB: a hostile file must not make us allocate more
+/**
+ * 1 GiB: a hostile file must not make us allocate more. noble's scrypt allocates (and charges against
+ * `maxmem`) 128·r·(N + p + 1) bytes — the N-block table V, the p blocks of B and one scratch block —
+ * so that whole product is what we bound, and the same number is passed as `maxmem`: any setting
+ * accepted by {@link checkParams} is one noble accepts (e.g. ln=20 r=8 p=1 is 2 KiB over and refused).
+ */
+const MAX_SCRYPT_MEMORY = 1 << 30;
+
+/** Bytes noble's scrypt allocates for these parameters (its own `maxmem` formula). */
+function scryptMemory(s: ScryptParams): number {
+  return 128 * s.r * (2 ** s.logN + s.p + 1);
+}
 
 function fail(message: string): never {
   throw new NqcPqlError('ERR_PQL_IDENTITY_FILE', message);
@@ -78,15 +92,26 @@ function fail(message: string): never {
 
 function checkParams(s: ScryptParams): void {
   const ok =
+    typeof s === 'object' && s !== null &&
     Number.isInteger(s.logN) && s.logN >= 10 && s.logN <= 20 &&
     Number.isInteger(s.r) && s.r >= 1 && s.r <= 16 &&
     Number.isInteger(s.p) && s.p >= 1 && s.p <= 4 &&
-    128 * s.r * 2 ** s.logN <= MAX_SCRYPT_MEMORY;
-  if (!ok) fail(`scrypt parameters out of range (ln 10..20, r 1..16, p 1..4, memory <= 1 GiB): ln=${s.logN} r=${s.r} p=${s.p}`);
+    scryptMemory(s) <= MAX_SCRYPT_MEMORY;
+  if (!ok) {
+    fail(
+      `scrypt parameters out of range (ln 10..20, r 1..16, p 1..4, memory 128*r*(2^ln+p+1) <= 1 GiB): ln=${s?.logN} r=${s?.r} p=${s?.p}`,
+    );
+  }
 }
 
 function deriveKey(passphrase: string, salt: Uint8Array, s: ScryptParams): Uint8Array {
-  return scrypt(_utf8(passphrase.normalize('NFC')), salt, { N: 2 ** s.logN, r: s.r, p: s.p, dkLen: 32, maxmem: MAX_SCRYPT_MEMORY + 1024 });
+  try {
+    return scrypt(_utf8(passphrase.normalize('NFC')), salt, { N: 2 ** s.logN, r: s.r, p: s.p, dkLen: 32, maxmem: MAX_SCRYPT_MEMORY });
+  } catch (e) {
+    // checkParams should make this unreachable; never let an untyped noble error (or a RangeError from
+    // a failed allocation) escape to a caller that matches on `code`.
+    throw new NqcPqlError('ERR_PQL_IDENTITY_FILE', `scrypt failed: ${(e as Error)?.message ?? String(e)}`, { cause: e });
+  }
 }
 
 /**

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { scrypt } from '@noble/hashes/scrypt.js';
 import {
   generateIdentity,
   generateSigningKey,
@@ -107,7 +108,7 @@ describe('identity files', () => {
       `-----BEGIN NQC ENCRYPTED IDENTITY-----\nnqc-identity/v1 scrypt ${params}\n${body}\n-----END NQC ENCRYPTED IDENTITY-----\n`;
     const salt = 'salt=AAAAAAAAAAAAAAAAAAAAAA==';
     expect(failure(() => parseIdentityFile(base(`ln=30 r=8 p=1 ${salt}`), { passphrase: 'x' })).message).toMatch(/scrypt parameters out of range/);
-    expect(failure(() => parseIdentityFile(base(`ln=20 r=16 p=1 ${salt}`), { passphrase: 'x' })).message).toMatch(/memory <= 1 GiB/);
+    expect(failure(() => parseIdentityFile(base(`ln=20 r=16 p=1 ${salt}`), { passphrase: 'x' })).message).toMatch(/memory 128\*r\*\(2\^ln\+p\+1\) <= 1 GiB/);
     expect(failure(() => parseIdentityFile(base(`ln=9 r=8 p=1 ${salt}`), { passphrase: 'x' })).message).toMatch(/out of range/);
     expect(failure(() => parseIdentityFile(base('ln=10 r=8 p=1 salt=short'), { passphrase: 'x' })).message).toBe(
       'line 2: expected "nqc-identity/v1 scrypt ln=N r=N p=N salt=BASE64"',
@@ -116,6 +117,32 @@ describe('identity files', () => {
       'line 3: invalid base64 line in encrypted block',
     );
     expect(failure(() => parseIdentityFile('x'.repeat((1 << 20) + 1))).message).toMatch(/too large/);
+  });
+
+  it('fail_scrypt_memory: settings over noble\'s 128*r*(N+p+1) budget are typed errors on both sides', () => {
+    // 128*r*N alone fits in 1 GiB for these, but noble also charges p+1 blocks: it used to throw a
+    // plain `"maxmem" limit was hit` Error, from serialize and (for a hostile file) from parse.
+    const salt = 'salt=AAAAAAAAAAAAAAAAAAAAAA==';
+    const body = 'A'.repeat(64); // 48 bytes: long enough to reach key derivation
+    for (const s of [{ logN: 20, r: 8, p: 1 }, { logN: 19, r: 16, p: 1 }, { logN: 20, r: 8, p: 4 }]) {
+      const w = failure(() => serializeIdentityFile(contents, { passphrase: 'x', scrypt: s }));
+      expect(w.code).toBe('ERR_PQL_IDENTITY_FILE');
+      expect(w.message).toMatch(/^scrypt parameters out of range/);
+      const file = `-----BEGIN NQC ENCRYPTED IDENTITY-----\nnqc-identity/v1 scrypt ln=${s.logN} r=${s.r} p=${s.p} ${salt}\n${body}\n-----END NQC ENCRYPTED IDENTITY-----\n`;
+      const r = failure(() => parseIdentityFile(file, { passphrase: 'x' }));
+      expect(r.code).toBe('ERR_PQL_IDENTITY_FILE');
+      expect(r.message).toMatch(/^scrypt parameters out of range/);
+    }
+    expect(failure(() => serializeIdentityFile(contents, { passphrase: 'x', scrypt: {} as ScryptParams })).code).toBe(
+      'ERR_PQL_IDENTITY_FILE',
+    );
+  });
+
+  it('noble charges 128*r*(N+p+1) against maxmem (the fact the identity-file cap relies on)', () => {
+    // The check runs before any allocation, so these are instant.
+    expect(() => scrypt('x', 'salt', { N: 2 ** 20, r: 8, p: 1, dkLen: 32, maxmem: 1 << 30 })).toThrow(/maxmem/);
+    expect(() => scrypt('x', 'salt', { N: 2 ** 10, r: 8, p: 1, dkLen: 32, maxmem: 128 * 8 * (2 ** 10 + 2) - 1 })).toThrow(/maxmem/);
+    expect(scrypt('x', 'salt', { N: 2 ** 10, r: 8, p: 1, dkLen: 32, maxmem: 128 * 8 * (2 ** 10 + 2) })).toHaveLength(32);
   });
 
   it('refuses to write nothing or with an empty passphrase', () => {
