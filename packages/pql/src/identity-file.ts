@@ -174,8 +174,15 @@ export type ParseIdentityOptions = {
 /**
  * Parses an identity file. Blank lines and `#` comments are ignored; every other line must be a
  * secret key string (or the one encrypted block). Errors name the offending line.
- * @throws {NqcPqlError} ERR_PQL_IDENTITY_FILE (malformed, no keys, passphrase missing),
- *   ERR_PQL_BAD_PASSPHRASE (wrong passphrase or modified encrypted block)
+ *
+ * A passphrase-protected file must hold its keys only inside the encrypted block: any other
+ * non-comment line is refused, so someone who can write the file but does not know the passphrase
+ * cannot slip in a plaintext key of their own (which callers would take as `identities[0]` or
+ * `signingKeys[0]`). Likewise, when a passphrase is supplied the file must be protected: a plain
+ * file where a protected one was expected is refused rather than silently accepted.
+ * @throws {NqcPqlError} ERR_PQL_IDENTITY_FILE (malformed, no keys, passphrase missing, key lines outside
+ *   the encrypted block, passphrase given for an unprotected file), ERR_PQL_BAD_PASSPHRASE (wrong
+ *   passphrase or modified encrypted block)
  * @example
  * ```ts
  * const { identities, signingKeys } = parseIdentityFile(text, { passphrase });
@@ -184,7 +191,36 @@ export type ParseIdentityOptions = {
 export function parseIdentityFile(text: string, options: ParseIdentityOptions = {}): IdentityFileContents {
   if (typeof text !== 'string') fail(`identity file expected string, got ${typeof text}`);
   if (text.length > MAX_IDENTITY_FILE_LENGTH) fail(`identity file too large: ${text.length} > ${MAX_IDENTITY_FILE_LENGTH} characters`);
+  const passphrase = options?.passphrase;
+  if (passphrase !== undefined && typeof passphrase !== 'string') {
+    throw new NqcPqlError('ERR_PQL_INVALID_INPUT', `"passphrase" expected string, got ${typeof passphrase}`);
+  }
   const lines = text.split('\n').map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
+  const protectedFile = lines.some((l) => l.trim() === BEGIN);
+  if (protectedFile) checkOutsideBlock(lines);
+  const out = parseLines(lines, protectedFile, passphrase);
+  if (out.identities.length + out.signingKeys.length === 0) fail('identity file holds no secret keys');
+  if (passphrase !== undefined && !protectedFile) {
+    fail('a passphrase was given but the identity file is not passphrase-protected (refusing an unprotected file where a protected one is expected)');
+  }
+  return out;
+}
+
+// Before any key derivation (cheap checks first): outside the encrypted block only comments and
+// blank lines are allowed. Structural errors (unterminated or repeated blocks) are left to parseLines.
+function checkOutsideBlock(lines: string[]): void {
+  let inBlock = false;
+  lines.forEach((l, j) => {
+    const t = l.trim();
+    if (t === BEGIN) inBlock = true;
+    else if (t === END) inBlock = false;
+    else if (!inBlock && t !== '' && !t.startsWith('#')) {
+      fail(`line ${j + 1}: a passphrase-protected identity file may hold only comments and blank lines outside its encrypted block`);
+    }
+  });
+}
+
+function parseLines(lines: string[], protectedFile: boolean, passphrase: string | undefined): IdentityFileContents {
   const out: IdentityFileContents = { identities: [], signingKeys: [] };
   let i = 0;
   let sawBlock = false;
@@ -198,17 +234,17 @@ export function parseIdentityFile(text: string, options: ParseIdentityOptions = 
       sawBlock = true;
       const end = lines.findIndex((l, j) => j >= i && l.trim() === END);
       if (end < 0) fail(`line ${n}: encrypted block has no "${END}" line`);
-      const inner = decryptBlock(lines.slice(i, end).map((l) => l.trim()), n, options.passphrase);
-      const sub = parseIdentityFile(inner);
+      const inner = decryptBlock(lines.slice(i, end).map((l) => l.trim()), n, passphrase);
+      const sub = parseLines(inner.split('\n'), false, undefined);
       out.identities.push(...sub.identities);
       out.signingKeys.push(...sub.signingKeys);
       i = end + 1;
       continue;
     }
     if (line === END) fail(`line ${n}: "${END}" without a matching BEGIN line`);
+    if (protectedFile) fail(`line ${n}: a passphrase-protected identity file may hold only comments and blank lines outside its encrypted block`);
     addKey(out, line, n);
   }
-  if (out.identities.length + out.signingKeys.length === 0) fail('identity file holds no secret keys');
   return out;
 }
 

@@ -70,6 +70,44 @@ describe('identity files', () => {
     );
   });
 
+  it('fail_mixed: a protected file refuses key lines outside its encrypted block', () => {
+    const text = serializeIdentityFile(contents, { passphrase: 'pw', scrypt: FAST });
+    const attacker = generateIdentity();
+    const attackerSig = generateSigningKey();
+    const lines = text.split('\n');
+    const begin = lines.indexOf('-----BEGIN NQC ENCRYPTED IDENTITY-----');
+    const end = lines.indexOf('-----END NQC ENCRYPTED IDENTITY-----');
+    const variants: [string, number][] = [
+      [`${attacker.toString()}\n${text}`, 1], // prepended: would have become identities[0]
+      [`${attackerSig.toString()}\n${text}`, 1],
+      [[...lines.slice(0, begin), attacker.toString(), ...lines.slice(begin)].join('\n'), begin + 1],
+      [[...lines.slice(0, end + 1), attacker.toString(), ...lines.slice(end + 1)].join('\n'), end + 2],
+      [`${text}not a key\n`, lines.length],
+    ];
+    for (const [bad, line] of variants) {
+      for (const opts of [{ passphrase: 'pw' }, { passphrase: 'wrong' }, {}]) {
+        expect(failure(() => parseIdentityFile(bad, opts))).toEqual({
+          code: 'ERR_PQL_IDENTITY_FILE',
+          message: `line ${line}: a passphrase-protected identity file may hold only comments and blank lines outside its encrypted block`,
+        });
+      }
+    }
+    // Comments and blank lines around the block stay fine.
+    const decorated = `# hello\n\n${text}\n# trailing comment\n\n`;
+    expect(parseIdentityFile(decorated, { passphrase: 'pw' }).identities[0]!.toString()).toBe(kem.toString());
+  });
+
+  it('fail_unprotected: a passphrase given for a plain file is refused', () => {
+    const plain = serializeIdentityFile(contents);
+    expect(failure(() => parseIdentityFile(plain, { passphrase: 'pw' }))).toEqual({
+      code: 'ERR_PQL_IDENTITY_FILE',
+      message:
+        'a passphrase was given but the identity file is not passphrase-protected (refusing an unprotected file where a protected one is expected)',
+    });
+    expect(parseIdentityFile(plain).identities).toHaveLength(1);
+    expect(failure(() => parseIdentityFile(plain, { passphrase: 1 as unknown as string })).code).toBe('ERR_PQL_INVALID_INPUT');
+  });
+
   it('fail_tampered: a changed parameter or ciphertext character fails authentication', () => {
     const text = serializeIdentityFile(contents, { passphrase: 'pw', scrypt: FAST });
     const lines = text.split('\n');
