@@ -1,12 +1,16 @@
 import type { Command } from 'commander';
-import type { Transform } from 'node:stream';
+import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createDecryptTransform } from '@nqc/core/node';
 import { note, type CliContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { terminalTextGuard } from '../io/binary-guard.js';
 import { progressStream } from '../io/progress-stream.js';
-import { openInput, openOutput } from '../io/streams.js';
+import { AtomicFileOutput } from '../io/atomic-output.js';
+import { openInput, openOutput, type Output } from '../io/streams.js';
 import { loadIdentityFile, parseFd } from '../keys.js';
 import { readVerifyingKey, repeatable } from '../recipients.js';
 import { ndeOption, type NdeFlag } from './options.js';
@@ -45,20 +49,66 @@ export function registerDecrypt(program: Command, ctx: CliContext): void {
       const requireSigner = flags.verify?.map(readVerifyingKey);
       const d = createDecryptTransform({ identities, requireSigner, nde: flags.nde });
       const source = openInput(ctx, input);
-      const output = openOutput(ctx, flags.output, { force: flags.force, binary: false, hint: '' });
+      // With --verify, the signature is the only proof of origin (anyone can encrypt to you), and it is
+      // checked at the end of the stream: so plaintext bound for stdout is spooled to a private
+      // temporary file and printed only once the signature verified. A file output (-o) is atomic anyway.
+      const spool = requireSigner !== undefined && flags.output === undefined ? new Spool() : undefined;
+      const output = spool?.output ?? openOutput(ctx, flags.output, { force: flags.force, binary: false, hint: '' });
       const progress = progressStream(ctx, source.size, 'decrypting');
+      const toTerminal = flags.output === undefined && Boolean(ctx.stdout.isTTY);
       const stages: Transform[] = [progress.stream, d.transform];
-      if (flags.output === undefined && ctx.stdout.isTTY) stages.push(terminalTextGuard());
+      if (toTerminal && spool === undefined) stages.push(terminalTextGuard());
       try {
         await pipeline([source.stream, ...stages, output.writable]);
         const { signer } = await d.done;
-        output.commit();
+        if (spool !== undefined) await spool.release(ctx, toTerminal);
+        else output.commit();
         if (signer && requireSigner) note(ctx, `nqc: good signature by ${signer.algorithm} key ${signer.keyId ?? '(unknown id)'}`);
       } catch (error) {
         output.abort();
         throw error;
       } finally {
+        spool?.remove();
         progress.finish();
       }
     });
+}
+
+/** A private temporary file that holds plaintext until its signature verified. */
+class Spool {
+  readonly #dir = mkdtempSync(join(tmpdir(), 'nqc-spool-'));
+  readonly #file = new AtomicFileOutput(join(this.#dir, 'plaintext'), { mode: 0o600 });
+  readonly output: Output = {
+    writable: new Writable({
+      highWaterMark: 1 << 20,
+      write: (chunk: Buffer, _enc, cb) => {
+        try {
+          this.#file.write(chunk);
+          cb();
+        } catch (error) {
+          cb(error as Error);
+        }
+      },
+    }),
+    commit: () => undefined,
+    abort: () => this.remove(),
+  };
+
+  /** Copies the verified plaintext to stdout. */
+  async release(ctx: CliContext, toTerminal: boolean): Promise<void> {
+    const stages: Transform[] = toTerminal ? [terminalTextGuard()] : [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        if (ctx.stdout.write(chunk)) cb();
+        else ctx.stdout.once('drain', () => cb());
+      },
+    });
+    await pipeline([createReadStream(this.#file.tempPath), ...stages, sink]);
+  }
+
+  /** Deletes the spool (also done for every pending output on signals). */
+  remove(): void {
+    this.#file.abort();
+    rmSync(this.#dir, { recursive: true, force: true });
+  }
 }

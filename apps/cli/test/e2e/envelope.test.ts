@@ -46,6 +46,27 @@ describe('nqc encrypt / decrypt', () => {
     expect(existsSync(join(d, 'x.out'))).toBe(false);
   });
 
+  it('with --verify, prints nothing to stdout unless the signature verifies', () => {
+    // 3 MiB, NDE off: early chunks would be released long before the signature at the end is checked.
+    const big = randomBytes(3 << 20);
+    const enc = nqc(d, ['encrypt', '-R', 'bob.pub', '-s', 'alice.key', '--nde', 'off'], { input: big });
+    expect(enc.status).toBe(0);
+    const bytes = enc.stdout;
+    const forged = Buffer.from(bytes);
+    forged[forged.length - 3300]! ^= 0x01; // inside the ML-DSA-65 signature trailer
+    writeFileSync(join(d, 'forged.nqc'), forged);
+    const unverified = nqc(d, ['decrypt', '-i', 'bob.key', 'forged.nqc']);
+    expect(unverified.status).toBe(1); // the signature is checked even without --verify ...
+    expect(unverified.stdout.length).toBeGreaterThan(0); // ... but, as with age, earlier verified chunks were streamed
+    const r = nqc(d, ['decrypt', '-i', 'bob.key', '--verify', 'alice.pub', 'forged.nqc']);
+    expect(r.status).toBe(1);
+    expect(r.stdout.length).toBe(0); // not even the chunks whose tags were fine
+    expect(r.stderr).toMatch(/^nqc: [^\n]*signature[^\n]*\n$/);
+    const piped = nqc(d, ['decrypt', '-i', 'bob.key', '--verify', 'alice.pub'], { input: bytes });
+    expect(piped.status).toBe(0);
+    expect(piped.stdout.equals(big)).toBe(true);
+  });
+
   it('round-trips armored text through pipes', () => {
     const enc = nqc(d, ['encrypt', '-a', '-r', read('bob.pub').toString().split('\n')[0]!], { input: 'hello, pipes\n' });
     expect(enc.status).toBe(0);
