@@ -61,6 +61,8 @@ export {
 export {
   Keyset,
   MAX_KEYSET_KEYS,
+  MAX_UNHINTED_KEYS,
+  MAX_UNWRAP_DECAPSULATIONS,
   type AddKeyOptions,
   type KeyInfo,
   type KeyPurpose,

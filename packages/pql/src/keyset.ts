@@ -62,6 +62,18 @@ export type AddKeyOptions = {
 const STATUSES: readonly KeyStatus[] = ['primary', 'enabled', 'disabled', 'destroyed'];
 /** Most keys a parsed keyset may hold. */
 export const MAX_KEYSET_KEYS = 1000;
+/**
+ * Most keys a keyset tries on one stanza without a key-id hint: the primary key of the stanza's type
+ * first, then the most recently created enabled keys of that type. Older enabled keys still open
+ * hinted stanzas (the default), but not hint-less ones.
+ */
+export const MAX_UNHINTED_KEYS = 8;
+/**
+ * Most decapsulations one {@link Keyset.unwrapFileKey} call performs, hinted and hint-less stanzas
+ * together (hinted stanzas are tried first). When the budget runs out the keyset stops and answers
+ * `null` ("not mine"), so an attacker-built envelope costs at most this many decapsulations.
+ */
+export const MAX_UNWRAP_DECAPSULATIONS = 64;
 
 function fail(message: string): never {
   throw new NqcPqlError('ERR_PQL_KEYSET', message);
@@ -208,30 +220,51 @@ export class Keyset implements Identity {
   }
 
   /**
-   * Unwraps with the keyset's primary and enabled encryption keys. A stanza with a key-id hint is
-   * tried only with the key of that id; a stanza without a hint is tried with every usable key of
-   * its type. Disabled and destroyed keys are never used.
-   * @returns the file key, or `null` ("not mine")
+   * Unwraps with the keyset's primary and enabled encryption keys. Disabled and destroyed keys are
+   * never used. The work is bounded whatever the envelope holds:
+   *
+   * - a stanza with a key-id hint is tried only with the key of that id (hinted stanzas go first);
+   * - a stanza without a hint is tried with at most {@link MAX_UNHINTED_KEYS} keys of its type: the
+   *   primary key, then the most recently created enabled keys;
+   * - at most {@link MAX_UNWRAP_DECAPSULATIONS} decapsulations per call in total; past that the
+   *   keyset gives up and returns `null`.
+   *
+   * So a hint-less stanza made for an older enabled key (beyond the 8 most recent) is not opened by
+   * the keyset: open it with that key's {@link KemIdentity}, or write hinted stanzas (the default).
+   * @returns the file key, or `null` ("not mine", or the decapsulation budget is spent)
    * @throws {NqcPqlError} ERR_PQL_STANZA_MALFORMED for a malformed stanza of a usable key's type
    */
   unwrapFileKey(stanzas: Stanza[]): Uint8Array | null {
     const list = _checkStanzas(stanzas);
-    const usable = this.#entries.filter(
-      (e) => e.purpose === 'encrypt' && e.secret && (e.status === 'primary' || e.status === 'enabled'),
-    );
+    const usable = this.#entries
+      .map((e, index) => ({ e, index }))
+      .filter(({ e }) => e.purpose === 'encrypt' && e.secret && (e.status === 'primary' || e.status === 'enabled'));
     // Shape-check every stanza of every usable type before any decapsulation.
-    const byType = new Map<string, ReturnType<typeof _candidates>>();
-    for (const e of usable) {
-      if (!byType.has(e.algorithm)) byType.set(e.algorithm, _candidates(getKem(e.algorithm), list));
+    const hinted: { stanza: Stanza; keys: Entry[] }[] = [];
+    const unhinted: { stanza: Stanza; keys: Entry[] }[] = [];
+    const checked = new Set<string>();
+    for (const { e } of usable) {
+      if (checked.has(e.algorithm)) continue;
+      checked.add(e.algorithm);
+      const ofType = usable.filter((u) => u.e.algorithm === e.algorithm);
+      // Primary first, then newest created (insertion order breaks ties: later first).
+      const order = [...ofType]
+        .sort((a, b) =>
+          a.e.status === 'primary' ? -1 : b.e.status === 'primary' ? 1 : Date.parse(b.e.created) - Date.parse(a.e.created) || b.index - a.index,
+        )
+        .slice(0, MAX_UNHINTED_KEYS)
+        .map((u) => u.e);
+      for (const { stanza, hint } of _candidates(getKem(e.algorithm), list)) {
+        if (hint === undefined) unhinted.push({ stanza, keys: order });
+        else hinted.push({ stanza, keys: ofType.filter((u) => u.e.id === hint).map((u) => u.e) });
+      }
     }
-    for (const [algorithm, cands] of byType) {
-      for (const { stanza, hint } of cands) {
-        const keys = usable.filter((e) => e.algorithm === algorithm && (hint === undefined || e.id === hint));
-        for (const e of keys) {
-          const id = e.secret as KemIdentity;
-          const fk = id.unwrapFileKey([stanza]);
-          if (fk) return fk;
-        }
+    let budget = MAX_UNWRAP_DECAPSULATIONS;
+    for (const { stanza, keys } of [...hinted, ...unhinted]) {
+      for (const e of keys) {
+        if (budget-- <= 0) return null;
+        const fk = (e.secret as KemIdentity).unwrapFileKey([stanza]);
+        if (fk) return fk;
       }
     }
     return null;

@@ -1,5 +1,49 @@
 import { describe, expect, it } from '@jest/globals';
-import { generateIdentity, Keyset, NqcPqlError, parseRecipient, type Stanza } from '../src/index.js';
+import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
+import {
+  generateIdentity,
+  KemIdentity,
+  Keyset,
+  MAX_UNHINTED_KEYS,
+  MAX_UNWRAP_DECAPSULATIONS,
+  NqcPqlError,
+  parseRecipient,
+  registerKem,
+  type Stanza,
+} from '../src/index.js';
+
+// A real KEM (ML-KEM-768, fast keygen) registered under a test id, counting its decapsulations.
+let decaps = 0;
+registerKem({
+  id: 'countkem',
+  name: 'ML-KEM-768 (decapsulation counter, tests only)',
+  postQuantum: true,
+  label: 'nqc/v1/pql/test-countkem',
+  seedLength: 64,
+  publicKeyLength: 1184,
+  cipherTextLength: 1088,
+  encapsulationRandomnessLength: 32,
+  keygen: (seed) => ml_kem768.keygen(seed),
+  encapsulate: (pk, r) => ml_kem768.encapsulate(pk, r),
+  decapsulate: (ct, sk) => {
+    decaps++;
+    return ml_kem768.decapsulate(ct, sk);
+  },
+});
+
+/** A keyset of `n` countkem keys created one day apart (inserted in a shuffled order); key 0 is primary. */
+function bigKeyset(n: number): { ks: Keyset; keys: KemIdentity[] } {
+  const keys = Array.from({ length: n }, () => KemIdentity.generate('countkem'));
+  const ks = Keyset.create();
+  const day = (i: number) => new Date(Date.UTC(2026, 0, 1 + i));
+  ks.import(keys[0]!, { created: day(0) });
+  // Insertion order differs from creation order: the bound must follow `created`.
+  const rest = keys.map((_, i) => i).slice(1);
+  for (const i of [...rest.filter((i) => i % 2 === 0), ...rest.filter((i) => i % 2 === 1)]) ks.import(keys[i]!, { created: day(i) });
+  return { ks, keys };
+}
+
+const anon = (id: KemIdentity, k: Uint8Array) => id.recipient({ hint: false }).wrapFileKey(k);
 
 const fk = (n: number) => new Uint8Array(32).fill(n);
 
@@ -40,6 +84,58 @@ describe('keysets', () => {
     expect(ks.unwrapFileKey(anon)).toEqual(fk(3));
     expect(ks.unwrapFileKey(ids[1]!.recipient().wrapFileKey(fk(4)))).toEqual(fk(4));
     expect(ks.unwrapFileKey(generateIdentity().recipient().wrapFileKey(fk(5)))).toBeNull();
+  });
+
+  it('bounded work: hint-less stanzas try at most MAX_UNHINTED_KEYS keys, a call at most MAX_UNWRAP_DECAPSULATIONS', () => {
+    expect(MAX_UNHINTED_KEYS).toBe(8);
+    expect(MAX_UNWRAP_DECAPSULATIONS).toBe(64);
+    const { ks, keys } = bigKeyset(20);
+    // Attacker-built envelope: 64 hint-less stanzas for a key the keyset does not hold.
+    const stranger = KemIdentity.generate('countkem');
+    const one = anon(stranger, fk(1))[0]!;
+    decaps = 0;
+    expect(ks.unwrapFileKey(Array.from({ length: 64 }, () => one))).toBeNull();
+    expect(decaps).toBe(MAX_UNWRAP_DECAPSULATIONS); // was 64 × 20 = 1,280
+    decaps = 0;
+    expect(ks.unwrapFileKey(Array.from({ length: 500 }, () => one))).toBeNull();
+    expect(decaps).toBe(MAX_UNWRAP_DECAPSULATIONS);
+    decaps = 0;
+    expect(ks.unwrapFileKey([one])).toBeNull();
+    expect(decaps).toBe(MAX_UNHINTED_KEYS);
+    // Which keys: the primary (oldest here), then the 7 most recently created (keys 19..13).
+    for (const i of [0, 19, 18, 13]) expect(ks.unwrapFileKey(anon(keys[i]!, fk(i)))).toEqual(fk(i));
+    for (const i of [12, 5, 1]) expect(ks.unwrapFileKey(anon(keys[i]!, fk(i)))).toBeNull();
+    // Hinted stanzas are unchanged: exactly one decapsulation, with the key of that id, any age.
+    for (const i of [1, 12]) {
+      decaps = 0;
+      expect(ks.unwrapFileKey(keys[i]!.recipient().wrapFileKey(fk(i)))).toEqual(fk(i));
+      expect(decaps).toBe(1);
+    }
+    // Hinted stanzas go first, so junk hint-less stanzas in front cannot spend the budget.
+    decaps = 0;
+    const mixed = [...Array.from({ length: 63 }, () => one), ...keys[3]!.recipient().wrapFileKey(fk(3))];
+    expect(ks.unwrapFileKey(mixed)).toEqual(fk(3));
+    expect(decaps).toBe(1);
+    // Hinted stanzas naming our keys also count against the budget.
+    decaps = 0;
+    const forged = { ...one, args: [keys[2]!.keyId] };
+    expect(ks.unwrapFileKey(Array.from({ length: 100 }, () => forged))).toBeNull();
+    expect(decaps).toBe(MAX_UNWRAP_DECAPSULATIONS);
+  });
+
+  it('good_rotation_many: after many rotations, hinted envelopes for every older key still open', () => {
+    const ks = Keyset.create();
+    const envelopes: Stanza[][] = [];
+    for (let i = 0; i < 12; i++) {
+      ks.add('encrypt', 'countkem', { primary: true, created: new Date(Date.UTC(2026, 0, 1 + i)) });
+      envelopes.push(ks.primaryRecipient().wrapFileKey(fk(i)));
+    }
+    const again = Keyset.parse(ks.serialize());
+    envelopes.forEach((st, i) => {
+      decaps = 0;
+      expect(again.unwrapFileKey(st)).toEqual(fk(i));
+      expect(decaps).toBe(1);
+    });
   });
 
   it('disabled keys open nothing until re-enabled; destroyed keys lose their secret for good', () => {
