@@ -14,10 +14,10 @@
  */
 import { bech32 } from '@scure/base';
 import { NqcPqlError } from './errors.js';
+import { _prefix, type KeyKind } from './_prefix.js';
 import { getKem, getSignature, listKems, listSignatures } from './registry.js';
 
-/** What a key string holds. */
-export type KeyKind = 'recipient' | 'identity' | 'verifying-key' | 'signing-key';
+export type { KeyKind } from './_prefix.js';
 
 /** A decoded key string. */
 export type DecodedKey = {
@@ -42,18 +42,9 @@ const CHARSET = 'qpzry9x8gf2tvdw0s3jn54khce6mua7l';
  * ```
  */
 export function keyStringPrefix(kind: KeyKind, algorithm: string): string {
-  switch (kind) {
-    case 'recipient':
-      return `nqc-${algorithm}-`;
-    case 'identity':
-      return `NQC-SECRET-${algorithm.toUpperCase()}-`;
-    case 'verifying-key':
-      return `nqc-pub-${algorithm}-`;
-    case 'signing-key':
-      return `NQC-SIGN-SECRET-${algorithm.toUpperCase()}-`;
-    default:
-      throw new NqcPqlError('ERR_PQL_INVALID_INPUT', `unknown key kind ${JSON.stringify(kind)}`);
-  }
+  const p = _prefix(kind, algorithm);
+  if (p === undefined) throw new NqcPqlError('ERR_PQL_INVALID_INPUT', `unknown key kind ${JSON.stringify(kind)}`);
+  return p;
 }
 
 function expectedLength(kind: KeyKind, algorithm: string): number {

@@ -3,6 +3,7 @@
  * strings, recipients, identities, signers and keysets without touching their code.
  * @module
  */
+import { _prefix, FORBIDDEN_ID_PREFIXES, KEM_KINDS, SIGNATURE_KINDS, type KeyKind } from './_prefix.js';
 import { NqcPqlError } from './errors.js';
 import { mlkem1024, xwing } from './kem-providers.js';
 import { falcon512, mldsa65, mldsa87, slhdsaSha2_128f, slhdsaSha2_128s } from './sig-providers.js';
@@ -79,16 +80,43 @@ const sigs = new Map<string, SignatureProvider>(
   [mldsa65, mldsa87, slhdsaSha2_128s, slhdsaSha2_128f, falcon512].map((p) => [p.id, Object.freeze({ ...p })]),
 );
 
-function checkCommon(p: KemProvider | SignatureProvider, lengths: string[]): void {
+/** Every key-string prefix in use (lower case) → who uses it, e.g. `identity of xwing`. */
+function usedPrefixes(): Map<string, string> {
+  const used = new Map<string, string>();
+  const add = (kinds: readonly KeyKind[], id: string) => {
+    for (const k of kinds) used.set(_prefix(k, id)!.toLowerCase(), `${k} of ${id}`);
+  };
+  for (const id of kems.keys()) add(KEM_KINDS, id);
+  for (const id of sigs.keys()) add(SIGNATURE_KINDS, id);
+  return used;
+}
+
+function checkCommon(p: KemProvider | SignatureProvider, lengths: string[], kinds: readonly KeyKind[]): void {
   if (typeof p?.id !== 'string' || !ID.test(p.id) || p.id.length > 32) {
     throw new NqcPqlError('ERR_PQL_REGISTRY', `invalid algorithm id ${JSON.stringify(p?.id)}: expected [a-z][a-z0-9-]*, at most 32 chars`);
   }
   if (kems.has(p.id) || sigs.has(p.id)) {
     throw new NqcPqlError('ERR_PQL_REGISTRY', `algorithm id "${p.id}" is already registered`);
   }
-  if (p.id.startsWith('pub-')) {
-    // "nqc-pub-<sig>-" is the verifying-key prefix; a KEM "pub-x" would make prefixes ambiguous.
-    throw new NqcPqlError('ERR_PQL_REGISTRY', `algorithm id "${p.id}" must not start with "pub-"`);
+  const bad = FORBIDDEN_ID_PREFIXES.find((f) => p.id.startsWith(f));
+  if (bad !== undefined) {
+    // e.g. a KEM "secret-xwing" has recipient prefix "nqc-secret-xwing-", X-Wing's identity prefix.
+    throw new NqcPqlError(
+      'ERR_PQL_REGISTRY',
+      `algorithm id "${p.id}" must not start with "${bad}" (reserved: ${FORBIDDEN_ID_PREFIXES.map((f) => `"${f}"`).join(', ')})`,
+    );
+  }
+  // Defence in depth: no generated key-string prefix may equal one already in use, whatever the kinds.
+  const used = usedPrefixes();
+  const mine = kinds.map((k) => [k, _prefix(k, p.id)!.toLowerCase()] as const);
+  for (const [k, prefix] of mine) {
+    const other = used.get(prefix);
+    if (other !== undefined) {
+      throw new NqcPqlError('ERR_PQL_REGISTRY', `algorithm "${p.id}": its ${k} prefix "${prefix}" collides with the ${other}`);
+    }
+  }
+  if (new Set(mine.map(([, x]) => x)).size !== mine.length) {
+    throw new NqcPqlError('ERR_PQL_REGISTRY', `algorithm "${p.id}": its key-string prefixes collide with each other`);
   }
   if (p.postQuantum !== true) {
     throw new NqcPqlError('ERR_PQL_REGISTRY', `algorithm "${p.id}" is not declared post-quantum: nqc registers post-quantum schemes only`);
@@ -103,8 +131,10 @@ function checkCommon(p: KemProvider | SignatureProvider, lengths: string[]): voi
 
 /**
  * Registers a KEM provider as a new recipient type.
- * @param provider - the provider; its `id` must be unused and it must declare `postQuantum: true`
- * @throws {NqcPqlError} ERR_PQL_REGISTRY when the id is taken or the declaration is invalid
+ * @param provider - the provider; its `id` must be unused, must not start with `secret-`,
+ *   `sign-secret-` or `pub-`, must not give a key-string prefix already in use, and the provider must
+ *   declare `postQuantum: true`
+ * @throws {NqcPqlError} ERR_PQL_REGISTRY when the id or a prefix is taken or the declaration is invalid
  * @example
  * ```ts
  * registerKem({ id: 'mlkem768', name: 'ML-KEM-768', postQuantum: true, label: 'nqc/v1/pql/mlkem768', ... });
@@ -112,7 +142,7 @@ function checkCommon(p: KemProvider | SignatureProvider, lengths: string[]): voi
  * ```
  */
 export function registerKem(provider: KemProvider): void {
-  checkCommon(provider, ['seedLength', 'publicKeyLength', 'cipherTextLength', 'encapsulationRandomnessLength']);
+  checkCommon(provider, ['seedLength', 'publicKeyLength', 'cipherTextLength', 'encapsulationRandomnessLength'], KEM_KINDS);
   if (typeof provider.label !== 'string' || !provider.label.startsWith('nqc/')) {
     throw new NqcPqlError('ERR_PQL_REGISTRY', `algorithm "${provider.id}": "label" must be a versioned "nqc/..." string`);
   }
@@ -126,11 +156,13 @@ export function registerKem(provider: KemProvider): void {
 
 /**
  * Registers a signature provider.
- * @param provider - the provider; its `id` must be unused and it must declare `postQuantum: true`
- * @throws {NqcPqlError} ERR_PQL_REGISTRY when the id is taken or the declaration is invalid
+ * @param provider - the provider; its `id` must be unused, must not start with `secret-`,
+ *   `sign-secret-` or `pub-`, must not give a key-string prefix already in use, and the provider must
+ *   declare `postQuantum: true`
+ * @throws {NqcPqlError} ERR_PQL_REGISTRY when the id or a prefix is taken or the declaration is invalid
  */
 export function registerSignature(provider: SignatureProvider): void {
-  checkCommon(provider, ['seedLength', 'secretLength', 'publicKeyLength', 'maxSignatureLength']);
+  checkCommon(provider, ['seedLength', 'secretLength', 'publicKeyLength', 'maxSignatureLength'], SIGNATURE_KINDS);
   for (const f of ['generate', 'load', 'sign', 'verify'] as const) {
     if (typeof provider[f] !== 'function') {
       throw new NqcPqlError('ERR_PQL_REGISTRY', `algorithm "${provider.id}": "${f}" must be a function`);

@@ -4,8 +4,13 @@ import {
   decodeKeyString,
   generateIdentity,
   getKem,
+  getSignature,
+  keyStringPrefix,
   Keyset,
   listKems,
+  listSignatures,
+  parseIdentity,
+  SigningKey,
   NqcPqlError,
   parseRecipient,
   registerKem,
@@ -49,6 +54,41 @@ describe('algorithm registry', () => {
     ks.add('encrypt', 'mlkem768');
     expect(ks.unwrapFileKey(ks.primaryRecipient().wrapFileKey(fk))).toEqual(fk);
     expect(getKem('mlkem768').name).toBe('ML-KEM-768');
+  });
+
+  it('fail_prefix_collision: ids whose key-string prefixes could collide with another kind are refused', () => {
+    const sig = { ...getSignature('mldsa65') };
+    // The reviewed attack: a KEM "secret-xwing" would have recipient prefix "nqc-secret-xwing-",
+    // X-Wing's identity prefix, and take it over in the parser's prefix table.
+    const cases: [() => void, string][] = [
+      [() => registerKem({ ...mlkem768, id: 'secret-xwing' }), 'secret-'],
+      [() => registerKem({ ...mlkem768, id: 'secret-future' }), 'secret-'],
+      [() => registerKem({ ...mlkem768, id: 'sign-secret-mldsa65' }), 'sign-secret-'],
+      [() => registerKem({ ...mlkem768, id: 'pub-mldsa65' }), 'pub-'],
+      [() => registerSignature({ ...sig, id: 'secret-x' }), 'secret-'],
+      [() => registerSignature({ ...sig, id: 'sign-secret-x' }), 'sign-secret-'],
+      [() => registerSignature({ ...sig, id: 'pub-x' }), 'pub-'],
+    ];
+    for (const [f, prefix] of cases) {
+      expect(code(f)).toMatch(new RegExp(`^ERR_PQL_REGISTRY: algorithm id "[a-z0-9-]+" must not start with "${prefix}"`));
+    }
+    // Nothing was registered, and X-Wing identity strings still parse as identities.
+    expect(listKems()).not.toContain('secret-xwing');
+    const id = generateIdentity();
+    expect(decodeKeyString(id.toString())).toMatchObject({ kind: 'identity', algorithm: 'xwing' });
+    expect(parseIdentity(id.toString()).publicKey).toEqual(id.publicKey);
+    // Ids that merely contain those words elsewhere are fine.
+    registerSignature({ ...sig, id: 'mysecret-sig' });
+    expect(keyStringPrefix('signing-key', 'mysecret-sig')).toBe('NQC-SIGN-SECRET-MYSECRET-SIG-');
+    expect(decodeKeyString(SigningKey.fromSeed('mysecret-sig', new Uint8Array(32)).toString()).algorithm).toBe('mysecret-sig');
+  });
+
+  it('every registered prefix is unique across kinds (parser table has no overrides)', () => {
+    const prefixes = [
+      ...listKems().flatMap((a) => [keyStringPrefix('recipient', a), keyStringPrefix('identity', a)]),
+      ...listSignatures().flatMap((a) => [keyStringPrefix('verifying-key', a), keyStringPrefix('signing-key', a)]),
+    ].map((p) => p.toLowerCase());
+    expect(new Set(prefixes).size).toBe(prefixes.length);
   });
 
   it('refuses duplicates, non-post-quantum schemes and bad declarations', () => {
