@@ -29,6 +29,7 @@ export { SEALED_FILE_KEY_LENGTH } from './wrap.js';
 export {
   DEFAULT_SIGNATURE,
   DEFAULT_SIGNATURE_CONTEXT,
+  ENVELOPE_SIGNATURE_CONTEXT,
   generateSigningKey,
   parseSigningKey,
   parseVerifyingKey,

@@ -19,9 +19,32 @@ export const DEFAULT_SIGNATURE = 'mldsa65';
  */
 export const DEFAULT_SIGNATURE_CONTEXT: Uint8Array = _utf8('nqc/v1/sig');
 
+/**
+ * The context nqc envelopes sign under, `nqc/v1/envelope` (ASCII): pass it as
+ * `{ context: ENVELOPE_SIGNATURE_CONTEXT }` to {@link SigningKey.sign} and {@link VerifyingKey.verify}.
+ * A signature over an envelope can then never be replayed as a generic `nqc/v1/sig` signature (or
+ * the reverse), even by the same key over the same bytes.
+ */
+export const ENVELOPE_SIGNATURE_CONTEXT: Uint8Array = _utf8('nqc/v1/envelope');
+
+// The default actually used. The exported constant is a plain Uint8Array (typed arrays cannot be
+// frozen): a caller overwriting its bytes must not change what every other caller signs under.
+const DEFAULT_CONTEXT_BYTES = _utf8('nqc/v1/sig');
+
 /** Options for signing and verifying. */
 export type SignatureOptions = {
-  /** Context string, at most 255 bytes (default {@link DEFAULT_SIGNATURE_CONTEXT}). */
+  /**
+   * Domain-separation context, 0..255 bytes (default `nqc/v1/sig`, {@link DEFAULT_SIGNATURE_CONTEXT}).
+   * Sign and verify must use the same bytes: a signature made under one context never verifies
+   * under another. ML-DSA and SLH-DSA take it as their FIPS 204/205 context string; Falcon-512 gets
+   * it through nqc's pre-message encoding. Envelopes use {@link ENVELOPE_SIGNATURE_CONTEXT}.
+   * @example
+   * ```ts
+   * const sig = key.sign(header, { context: ENVELOPE_SIGNATURE_CONTEXT });
+   * key.verifyingKey().verify(sig, header, { context: ENVELOPE_SIGNATURE_CONTEXT }); // true
+   * key.verifyingKey().verify(sig, header);                                          // false
+   * ```
+   */
   context?: Uint8Array;
 };
 
@@ -33,7 +56,10 @@ export interface Verifier {
   readonly publicKey: Uint8Array;
   /** Key id (8 hex chars) of the public key. */
   readonly keyId: string;
-  /** True when `signature` is valid for `message` under the context; false otherwise (never throws for a bad signature). */
+  /**
+   * True when `signature` is valid for `message` under `options.context` (default `nqc/v1/sig`);
+   * false otherwise (never throws for a bad signature).
+   */
   verify(signature: Uint8Array, message: Uint8Array, options?: SignatureOptions): boolean;
 }
 
@@ -45,12 +71,15 @@ export interface Signer {
   readonly publicKey: Uint8Array;
   /** Key id (8 hex chars) of the public key. */
   readonly keyId: string;
-  /** Signs `message` (hedged/randomised where the scheme supports it). */
+  /** Signs `message` under `options.context` (default `nqc/v1/sig`), hedged/randomised where the scheme supports it. */
   sign(message: Uint8Array, options?: SignatureOptions): Uint8Array;
 }
 
 function context(options: SignatureOptions | undefined): Uint8Array {
-  const ctx = options?.context ?? DEFAULT_SIGNATURE_CONTEXT;
+  if (options !== undefined && (typeof options !== 'object' || options === null)) {
+    throw new NqcPqlError('ERR_PQL_INVALID_INPUT', `"options" expected an object like { context }, got ${options === null ? 'null' : typeof options}`);
+  }
+  const ctx = options?.context ?? DEFAULT_CONTEXT_BYTES;
   _checkBytes('context', ctx);
   if (ctx.length > 255) {
     throw new NqcPqlError('ERR_PQL_SIGNATURE', `"context" must be at most 255 bytes, got length=${ctx.length}`);
@@ -89,7 +118,11 @@ export class VerifyingKey implements Verifier {
   }
 
   /**
-   * Verifies a signature. Wrong-length or malformed signatures return false.
+   * Verifies a signature under `options.context` (default `nqc/v1/sig`; must be the context it was
+   * signed under). Wrong-length or malformed signatures return false.
+   * @param signature - the signature
+   * @param message - the signed bytes
+   * @param options - `{ context }`, e.g. `{ context: ENVELOPE_SIGNATURE_CONTEXT }`
    * @throws {NqcPqlError} ERR_PQL_INVALID_INPUT (non-bytes arguments), ERR_PQL_SIGNATURE (context too long)
    */
   verify(signature: Uint8Array, message: Uint8Array, options?: SignatureOptions): boolean {
@@ -168,7 +201,13 @@ export class SigningKey implements Signer {
   }
 
   /**
-   * Signs `message` under the context (default `nqc/v1/sig`).
+   * Signs `message` under `options.context` (default `nqc/v1/sig`).
+   * @param message - the bytes to sign
+   * @param options - `{ context }`, e.g. `{ context: ENVELOPE_SIGNATURE_CONTEXT }`
+   * @example
+   * ```ts
+   * const sig = key.sign(header, { context: ENVELOPE_SIGNATURE_CONTEXT });
+   * ```
    * @throws {NqcPqlError} ERR_PQL_INVALID_INPUT, ERR_PQL_SIGNATURE (context too long)
    */
   sign(message: Uint8Array, options?: SignatureOptions): Uint8Array {

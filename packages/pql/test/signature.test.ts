@@ -3,6 +3,7 @@ import { describe, expect, it } from '@jest/globals';
 import { hexToBytes } from '@noble/hashes/utils.js';
 import {
   DEFAULT_SIGNATURE_CONTEXT,
+  ENVELOPE_SIGNATURE_CONTEXT,
   generateSigningKey,
   listSignatures,
   NqcPqlError,
@@ -47,9 +48,54 @@ describe.each(FAST)('%s', (alg) => {
     expect(vk.verify(key.sign(msg, { context: ctx }), msg, { context: ctx })).toBe(true);
     expect(vk.verify(key.sign(msg, { context: ctx }), msg)).toBe(false);
   });
+
+  it('envelope context: nqc/v1/envelope signatures and nqc/v1/sig signatures never cross over', () => {
+    expect(new TextDecoder().decode(ENVELOPE_SIGNATURE_CONTEXT)).toBe('nqc/v1/envelope');
+    const env = key.sign(msg, { context: ENVELOPE_SIGNATURE_CONTEXT });
+    expect(vk.verify(env, msg, { context: ENVELOPE_SIGNATURE_CONTEXT })).toBe(true);
+    expect(vk.verify(env, msg)).toBe(false);
+    expect(vk.verify(sig, msg, { context: ENVELOPE_SIGNATURE_CONTEXT })).toBe(false);
+    // Empty and 255-byte contexts are valid and distinct from the default.
+    for (const c of [new Uint8Array(0), new Uint8Array(255).fill(0x61)]) {
+      const s = key.sign(msg, { context: c });
+      expect(vk.verify(s, msg, { context: c })).toBe(true);
+      expect(vk.verify(s, msg)).toBe(false);
+    }
+  });
 });
 
 describe('signatures', () => {
+  it('the default context cannot be changed by writing into the exported constant', () => {
+    const key = generateSigningKey();
+    const vk = key.verifyingKey();
+    const saved = DEFAULT_SIGNATURE_CONTEXT.slice();
+    try {
+      DEFAULT_SIGNATURE_CONTEXT.fill(0x78);
+      const s = key.sign(msg);
+      expect(vk.verify(s, msg, { context: new TextEncoder().encode('nqc/v1/sig') })).toBe(true);
+    } finally {
+      DEFAULT_SIGNATURE_CONTEXT.set(saved);
+    }
+  });
+
+  it('fail_context_type: a context that is not bytes, or options that are not an object, is a typed error', () => {
+    const key = generateSigningKey();
+    const t = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        return e instanceof NqcPqlError ? `${e.code}: ${e.message}` : 'untyped';
+      }
+      return 'accepted';
+    };
+    expect(t(() => key.sign(msg, { context: 'nqc/v1/envelope' as unknown as Uint8Array }))).toBe(
+      'ERR_PQL_INVALID_INPUT: "context" expected Uint8Array, got string',
+    );
+    expect(t(() => key.verifyingKey().verify(new Uint8Array(10), msg, 'nqc/v1/envelope' as never))).toBe(
+      'ERR_PQL_INVALID_INPUT: "options" expected an object like { context }, got string',
+    );
+  });
+
   it('SLH-DSA-SHA2-128s: verifies a fixture signature made with noble directly; signs only with NQC_PQL_SLOW=1', () => {
     // Signing takes 2-12 s on this machine, so by default the signing path is covered by 128f (the
     // same provider code) and 128s is checked against a fixture (test/fixtures, made by noble).
