@@ -160,8 +160,7 @@ export function decrypt(
     const d = createDecryptTransform(opts);
     const plaintext = await throughNode(bytes, d.transform);
     const [{ signer }, info] = await Promise.all([d.done, d.info]);
-    const armored = isArmored(bytes);
-    return { plaintext, signer, info: armored ? { ...info, armored } : { ...info, sizes: describe(await d.header, false, bytes.length).sizes } };
+    return { plaintext, signer, info: isArmored(bytes) ? info : { ...info, sizes: describe(await d.header, false, bytes.length).sizes } };
   })();
 }
 
@@ -309,7 +308,20 @@ export function createDecryptTransform(opts: DecryptOptions): DecryptTransform {
       return passThrough;
     },
   });
-  const info = header.then((h) => describe(h, false));
+  let armored = false;
+  let sniffed = false;
+  const sniff = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      if (!sniffed) {
+        const first = chunk.find((b) => b !== 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d);
+        if (first !== undefined) [sniffed, armored] = [true, first === 0x2d];
+      }
+      cb(null, chunk);
+    },
+  });
+  sniff.pipe(duplex);
+  sniff.once('error', (e) => duplex.destroy(e));
+  const info = header.then((h) => describe(h, armored));
   info.catch(() => undefined);
   const ndeStage = ndeDecryptTransform(
     () => ndeBackend(choice as Exclude<NdeChoice, 'off'>),
@@ -322,7 +334,7 @@ export function createDecryptTransform(opts: DecryptOptions): DecryptTransform {
   duplex.pipe(ndeStage);
   duplex.once('error', (e) => ndeStage.destroy(e));
   const stage = ndeStage;
-  const transform = Duplex.from({ writable: duplex, readable: ndeStage }) as unknown as Transform;
+  const transform = Duplex.from({ writable: sniff, readable: ndeStage }) as unknown as Transform;
   const done = new Promise<{ signer: SignerReport | undefined }>((resolve, reject) => {
     transform.once('error', reject);
     duplex.once('error', reject);
