@@ -1,6 +1,7 @@
 // The Node entry: files and Node streams in constant memory, random access, identity files, the
 // automatic NDE backend, and lazy loading of onnxruntime-node / node-seal.
 import { describe, it, expect, afterAll } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -120,6 +121,26 @@ describe('NDE backend', () => {
     const env2 = await encrypt(pt, { recipients: alice, nde: 'reference' });
     expect(hex((await decrypt(env2, { identities: alice, nde: 'auto' })).plaintext)).toBe(hex(pt));
     expect(await codeOf(() => decrypt(env2, { identities: alice, nde: 'off' }))).toBe('ERR_FORMAT_INNER_LAYER');
+  }, 60_000);
+
+  const dist = join(import.meta.dirname, '..', 'dist', 'node.js');
+  (existsSync(dist) && existsSync('/proc/self/maps') ? it : it.skip)('at run time: NDE off loads neither ONNX nor SEAL; NDE auto loads ONNX only (built dist)', () => {
+    const script = (nde: string) => `
+      import { encrypt, decrypt, generateIdentity } from ${JSON.stringify(dist)};
+      import { readFileSync } from 'node:fs';
+      const a = generateIdentity();
+      const env = await encrypt(new Uint8Array(200000), { recipients: a.recipient(), nde: '${nde}' });
+      await decrypt(env, { identities: a, nde: '${nde}' });
+      console.log(JSON.stringify({ onnx: /onnxruntime/.test(readFileSync('/proc/self/maps', 'utf8')) }));`;
+    const run = (nde: string) => {
+      const r = spawnSync(process.execPath, ['--input-type=module', '-e', script(nde)], { encoding: 'utf8', env: { ...process.env, NODE_DEBUG: 'module', NODE_OPTIONS: '' } });
+      expect(r.status).toBe(0);
+      return { onnx: JSON.parse(r.stdout.trim().split('\n').pop()!).onnx as boolean, seal: /node-seal/.test(r.stderr) };
+    };
+    expect(run('off')).toEqual({ onnx: false, seal: false });
+    const auto = run('auto');
+    expect(auto.seal).toBe(false);
+    expect(typeof auto.onnx).toBe('boolean');
   }, 60_000);
 
   it('onnxruntime-node and node-seal are never imported statically by the entries', () => {
