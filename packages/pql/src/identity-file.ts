@@ -118,7 +118,8 @@ function deriveKey(passphrase: string, salt: Uint8Array, s: ScryptParams): Uint8
  * Serialises secret keys as an identity file (text, LF line endings).
  * @param contents - at least one identity or signing key
  * @param options - passphrase, scrypt parameters, creation date
- * @throws {NqcPqlError} ERR_PQL_INVALID_INPUT (no keys, empty passphrase), ERR_PQL_IDENTITY_FILE (scrypt params)
+ * @throws {NqcPqlError} ERR_PQL_INVALID_INPUT (no keys, empty passphrase), ERR_PQL_IDENTITY_FILE (scrypt
+ *   parameters out of range, including memory 128·r·(2^ln+p+1) > 1 GiB, or scrypt failing)
  * @example
  * ```ts
  * const text = serializeIdentityFile({ identities: [generateIdentity()], signingKeys: [generateSigningKey()] },

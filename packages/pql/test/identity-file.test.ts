@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
 import { scrypt } from '@noble/hashes/scrypt.js';
 import {
   generateIdentity,
@@ -95,6 +96,27 @@ describe('identity files', () => {
     // Comments and blank lines around the block stay fine.
     const decorated = `# hello\n\n${text}\n# trailing comment\n\n`;
     expect(parseIdentityFile(decorated, { passphrase: 'pw' }).identities[0]!.toString()).toBe(kem.toString());
+  });
+
+  it('property: a line inserted anywhere in a protected file never yields a key the owner did not put there', () => {
+    const text = serializeIdentityFile(contents, { passphrase: 'pw', scrypt: FAST });
+    const lines = text.split('\n');
+    const foreign = [generateIdentity().toString(), generateSigningKey().toString(), '# a comment', '', 'junk'];
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: lines.length }), fc.constantFrom(...foreign), (at, extra) => {
+        const t = [...lines.slice(0, at), extra, ...lines.slice(at)].join('\n');
+        let out;
+        try {
+          out = parseIdentityFile(t, { passphrase: 'pw' });
+        } catch (e) {
+          expect(e).toBeInstanceOf(NqcPqlError);
+          return;
+        }
+        expect(out.identities.map((i) => i.toString())).toEqual([kem.toString()]);
+        expect(out.signingKeys.map((k) => k.toString())).toEqual([sig.toString()]);
+      }),
+      { numRuns: 60 },
+    );
   });
 
   it('fail_unprotected: a passphrase given for a plain file is refused', () => {
