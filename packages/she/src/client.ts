@@ -5,6 +5,7 @@ import { HeKeySet } from './keys.js';
 import type { HePreset, PresetContext } from './params.js';
 import { checkPath, fromScaled, toScaled, type FieldSpec, type HeSchema } from './schema.js';
 import { sealCall, scoped } from './seal.js';
+import { loadCiphertext, saveCiphertext } from './_io.js';
 import type { Decryptor } from 'node-seal/implementation/decryptor.js';
 import type { Encryptor } from 'node-seal/implementation/encryptor.js';
 import type { PlainText } from 'node-seal/implementation/plain-text.js';
@@ -154,8 +155,7 @@ export class HeClient {
     this.#check(ct);
     return sealCall('decryption', () =>
       scoped((s) => {
-        const c = s.add(pc.seal.CipherText());
-        c.loadArray(pc.context, ct.ciphertext);
+        const c = loadCiphertext(pc, ct.ciphertext, s);
         if (dec.invariantNoiseBudget(c) <= 0) fail('ERR_SHE_DECRYPT', 'decryption failed: noise budget exhausted');
         const pt = s.add(pc.seal.PlainText());
         dec.decrypt(c, pt);
@@ -200,8 +200,7 @@ export class HeClient {
     this.#check(ct);
     return sealCall('noise budget', () =>
       scoped((s) => {
-        const c = s.add(pc.seal.CipherText());
-        c.loadArray(pc.context, ct.ciphertext);
+        const c = loadCiphertext(pc, ct.ciphertext, s);
         return dec.invariantNoiseBudget(c);
       }),
     );
@@ -272,7 +271,7 @@ export class HeClient {
         const pt: PlainText = s.add(pc.seal.PlainText());
         if (pc.batch) pc.batch.encode(data as BigInt64Array, pt);
         else pc.ckks!.encode(data as Float64Array, 2 ** this.preset.scaleBits, pt);
-        return s.add(enc.encryptSymmetricSerializable(pt)).saveArray(pc.seal.ComprModeType.zstd);
+        return saveCiphertext(pc, s.add(enc.encryptSymmetricSerializable(pt)));
       }),
     );
   }
@@ -299,8 +298,7 @@ export class HeClient {
     this.#check(ct);
     return sealCall('decryption', () =>
       scoped((s) => {
-        const c = s.add(pc.seal.CipherText());
-        c.loadArray(pc.context, ct.ciphertext);
+        const c = loadCiphertext(pc, ct.ciphertext, s);
         const pt = s.add(pc.seal.PlainText());
         dec.decrypt(c, pt);
         const slots = pc.ckks!.decode(pt);

@@ -10,6 +10,8 @@ import { EvaluationBundle, columnSumSteps } from './keys.js';
 import { presetContext, type HePreset, type PresetContext } from './params.js';
 import type { FieldType } from './schema.js';
 import { Scope, sealCall, scoped } from './seal.js';
+import { loadCiphertext, saveCiphertext } from './_io.js';
+import { checkPacked } from './_sealct.js';
 import type { CipherText } from 'node-seal/implementation/cipher-text.js';
 import type { Encryptor } from 'node-seal/implementation/encryptor.js';
 import type { GaloisKeys } from 'node-seal/implementation/galois-keys.js';
@@ -453,21 +455,13 @@ export class HeEvaluator {
   }
 
   #load(ct: HeCiphertext, s: Scope): CipherText {
-    const pc = this.#pc;
-    const c = s.add(pc.seal.CipherText());
-    sealCall('loading a ciphertext', () => c.loadArray(pc.context, ct.ciphertext), 'ERR_SHE_FORMAT');
-    // Fresh client ciphertexts only: size 2, top data level, nominal scale.
-    const pid = c.parmsId;
-    const first = pc.context.firstParmsId;
-    try {
-      const ok = pid.values.every((v, i) => v === first.values[i]);
-      if (c.size !== 2 || !ok) fail('ERR_SHE_FORMAT', 'ciphertext is not a fresh ciphertext of these parameters');
-      if (this.preset.scheme === 'ckks' && c.scale !== 2 ** this.preset.scaleBits) fail('ERR_SHE_FORMAT', 'ciphertext has an unexpected CKKS scale');
-    } finally {
-      pid.delete();
-      first.delete();
-    }
-    return c;
+    // Fresh client ciphertexts only: top data level, nominal scale (checked on the packed bytes,
+    // which are fully validated before SEAL sees them).
+    const { form, level, scale } = checkPacked(this.preset, ct.ciphertext, 'ciphertext');
+    void form;
+    if (level !== 0) fail('ERR_SHE_FORMAT', 'ciphertext is not at the top level');
+    if (this.preset.scheme === 'ckks' && scale !== 2 ** this.preset.scaleBits) fail('ERR_SHE_FORMAT', 'ciphertext has an unexpected CKKS scale');
+    return loadCiphertext(this.#pc, ct.ciphertext, s);
   }
 
   #run(
@@ -541,7 +535,7 @@ export class HeEvaluator {
   }
 
   #result(like: HeCiphertext, op: HeOp, path: string, count: number, info: HeValueInfo, c: CipherText): HeCiphertext {
-    const bytes = c.saveArray(this.#pc.seal.ComprModeType.zstd);
+    const bytes = saveCiphertext(this.#pc, c);
     return Object.freeze({
       kind: 'result',
       op,

@@ -5,14 +5,14 @@
 //   | u8 layout (1 record, 2 column) | u8 scaleBits | str16 paramsId | 16 bytes keyId | str16 path
 //   | u32 count | u16 nValues | nValues × ( str16 path | u8 type | u8 decimals | u32 slot | u32 length
 //   | 8 bytes min | 8 bytes max )   (min/max: i64 scaled integers for BFV, f64 for CKKS)
-//   | u32 ctLen | ctLen bytes of SEAL ciphertext (zstd-compressed SEAL serialisation)
+//   | u32 ctLen | ctLen bytes of packed SEAL ciphertext (see _sealct.ts: bit-packed, fully validated)
 // str16 = u16 byte length + UTF-8. Decoding is strict: every enum and length checked and capped,
 // no trailing bytes, and the bytes must be exactly what `encodeCiphertext` would write back.
 import { Reader, Writer, fromHex, toHex } from './_bytes.js';
 import { fail } from './errors.js';
 import { presetById, type HeScheme } from './params.js';
 import { MAX_PATH_BYTES, checkPath, type FieldType } from './schema.js';
-import { checkSealHeader } from './seal.js';
+import { checkPacked } from './_sealct.js';
 
 /** Layout: one record's fields in one ciphertext, or one field of many records in one ciphertext. */
 export type HeLayout = 'record' | 'column';
@@ -59,14 +59,14 @@ export interface HeCiphertext {
   readonly values: readonly HeValueInfo[];
   /** CKKS: log2 of the nominal encoding scale (the exact scale is inside the SEAL ciphertext); BFV: 0. */
   readonly scaleBits: number;
-  /** SEAL's serialised ciphertext (zstd; seeded when fresh from a client). */
+  /** The SEAL ciphertext in nqc's packed form (bit-packed coefficients; seeded when fresh from a client). */
   readonly ciphertext: Uint8Array;
 }
 
 const MAGIC = Uint8Array.of(0x4e, 0x51, 0x48, 0x43); // "NQHC"
 const OPS: readonly HeOp[] = ['encrypt', 'sum', 'weighted-sum', 'product', 'sum-of-squares'];
 const TYPES: readonly FieldType[] = ['integer', 'fixed', 'real'];
-/** Cap on the SEAL ciphertext inside an encoding: a full (unseeded) size-2 ciphertext of the largest preset is ~430 KB. */
+/** Cap on the packed SEAL ciphertext inside an encoding: a full (unseeded) ciphertext of bfv-n8192 is ~356 KB. */
 export const MAX_SEAL_CIPHERTEXT_BYTES = 1 << 20;
 /** Cap on the number of value descriptors in one ciphertext. */
 export const MAX_VALUES = 4096;
@@ -125,7 +125,8 @@ export function checkCiphertext(ct: HeCiphertext, what = 'ciphertext'): HeCipher
     }
   }
   if (!(ct.ciphertext instanceof Uint8Array)) bad('ciphertext expected Uint8Array');
-  checkSealHeader(ct.ciphertext, what, MAX_SEAL_CIPHERTEXT_BYTES);
+  if (ct.ciphertext.length > MAX_SEAL_CIPHERTEXT_BYTES) bad('ciphertext too large');
+  checkPacked(preset, ct.ciphertext, what);
   return ct;
 }
 

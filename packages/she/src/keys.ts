@@ -7,6 +7,11 @@
 //   bundle   "NQHB" | u8 version=1 | str16 paramsId | 16 bytes keyId | bytes32 publicKey
 //            | u8 hasRelin | [bytes32 relinKeys] | u16 nSteps | nSteps × i32 step (sorted, unique)
 //            | [bytes32 galoisKeys, present iff nSteps > 0]
+//   both end with SHA-256("nqc/v1/she/key-checksum" 0x00 || everything before): SEAL's key loaders are
+//   not safe on malformed bytes (see _sealct.ts), so corrupted or truncated files are refused before
+//   SEAL parses them. This is integrity, not authentication: a bundle that crosses an untrusted channel
+//   must be signed (e.g. by @nqc/pql), and a server facing crafted keys should run SEAL in a worker
+//   (@nqc/she/node).
 // keyId = first 16 bytes of SHA-256("nqc/v1/she/key-id" 0x00 paramsId 0x00 publicKeyBytes), checked on
 // every decode, so a bundle and its ciphertexts cannot be silently paired with other keys.
 import { Reader, Writer, equalBytesCT, toHex } from './_bytes.js';
@@ -41,6 +46,35 @@ export interface BundleOptions {
   readonly schema?: HeSchema;
   /** Include relinearisation keys. Default: `true` when the preset allows a multiplication. */
   readonly relinearization?: boolean;
+}
+
+const CHECK_LABEL = new TextEncoder().encode('nqc/v1/she/key-checksum\0');
+
+async function sha256(...parts: Uint8Array[]): Promise<Uint8Array> {
+  const msg = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    msg.set(p, o);
+    o += p.length;
+  }
+  return new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', msg));
+}
+
+/** Appends SHA-256(label || body): accidental corruption is caught before SEAL parses any key. */
+async function withChecksum(body: Uint8Array): Promise<Uint8Array> {
+  const out = new Uint8Array(body.length + 32);
+  out.set(body);
+  out.set(await sha256(CHECK_LABEL, body), body.length);
+  return out;
+}
+
+async function stripChecksum(bytes: Uint8Array, what: string): Promise<Uint8Array> {
+  if (!(bytes instanceof Uint8Array)) fail('ERR_SHE_FORMAT', `${what}: expected Uint8Array`);
+  if (bytes.length < 36) fail('ERR_SHE_FORMAT', `${what} is truncated`);
+  const body = bytes.subarray(0, bytes.length - 32);
+  if (!equalBytesCT(await sha256(CHECK_LABEL, body), bytes.subarray(bytes.length - 32)))
+    fail('ERR_SHE_FORMAT', `${what} is corrupt or truncated (checksum mismatch)`);
+  return body;
 }
 
 async function computeKeyId(paramsId: string, publicKey: Uint8Array): Promise<string> {
@@ -124,10 +158,10 @@ export class HeKeySet {
    *   `ERR_SHE_PARAMS` (unknown preset)
    */
   static async decode(bytes: Uint8Array): Promise<HeKeySet> {
-    const r = new Reader(bytes, 'key set');
-    const magic = r.raw(4);
-    if (equalBytesCT(magic, BUNDLE_MAGIC)) fail('ERR_SHE_KEY_KIND', 'this is an evaluation bundle, not a key set');
-    if (!equalBytesCT(magic, KEYSET_MAGIC)) fail('ERR_SHE_FORMAT', 'not an nqc HE key set (bad magic)');
+    if (bytes instanceof Uint8Array && bytes.length >= 4 && equalBytesCT(bytes.subarray(0, 4), BUNDLE_MAGIC))
+      fail('ERR_SHE_KEY_KIND', 'this is an evaluation bundle, not a key set');
+    const r = new Reader(await stripChecksum(bytes, 'key set'), 'key set');
+    if (!equalBytesCT(r.raw(4), KEYSET_MAGIC)) fail('ERR_SHE_FORMAT', 'not an nqc HE key set (bad magic)');
     if (r.u8() !== 1) fail('ERR_SHE_FORMAT', 'unsupported key set version');
     const preset = presetById(r.str16(64, 'paramsId'));
     const keyId = toHex(r.raw(16));
@@ -161,17 +195,20 @@ export class HeKeySet {
     return new HeKeySet(pc, keyId, sk, skBytes, pkBytes);
   }
 
-  /** Serialises the whole key set, secret key included. Protect the result like any secret key. */
-  encode(): Uint8Array {
+  /**
+   * Serialises the whole key set, secret key included, with a trailing SHA-256 checksum (integrity
+   * against corruption, not authentication). Protect the result like any secret key.
+   */
+  async encode(): Promise<Uint8Array> {
     this.#live();
-    return new Writer()
+    return withChecksum(new Writer()
       .raw(KEYSET_MAGIC)
       .u8(1)
       .str16(this.preset.id)
       .raw(hexBytes(this.keyId))
       .bytes32(this.#secretBytes)
       .bytes32(this.#publicKey)
-      .finish();
+      .finish());
   }
 
   /** The serialised public key (zstd, seeded form). */
@@ -294,15 +331,15 @@ export class EvaluationBundle {
     return this.preset.id;
   }
 
-  /** Serialises the bundle (format in the module header). */
-  encode(): Uint8Array {
+  /** Serialises the bundle (format in the module header), with a trailing SHA-256 checksum. */
+  async encode(): Promise<Uint8Array> {
     const w = new Writer().raw(BUNDLE_MAGIC).u8(1).str16(this.preset.id).raw(hexBytes(this.keyId)).bytes32(this.publicKey);
     if (this.relinKeys) w.u8(1).bytes32(this.relinKeys);
     else w.u8(0);
     w.u16(this.galoisSteps.length);
     for (const s of this.galoisSteps) w.i32(s);
     if (this.galoisKeys) w.bytes32(this.galoisKeys);
-    return w.finish();
+    return withChecksum(w.finish());
   }
 
   /**
@@ -312,10 +349,10 @@ export class EvaluationBundle {
    * @throws NqcSheError `ERR_SHE_FORMAT`, `ERR_SHE_KEY_KIND`, `ERR_SHE_PARAMS`
    */
   static async decode(bytes: Uint8Array): Promise<EvaluationBundle> {
-    const r = new Reader(bytes, 'evaluation bundle');
-    const magic = r.raw(4);
-    if (equalBytesCT(magic, KEYSET_MAGIC)) fail('ERR_SHE_KEY_KIND', 'refusing secret key material: this is a key set, not an evaluation bundle');
-    if (!equalBytesCT(magic, BUNDLE_MAGIC)) fail('ERR_SHE_FORMAT', 'not an nqc HE evaluation bundle (bad magic)');
+    if (bytes instanceof Uint8Array && bytes.length >= 4 && equalBytesCT(bytes.subarray(0, 4), KEYSET_MAGIC))
+      fail('ERR_SHE_KEY_KIND', 'refusing secret key material: this is a key set, not an evaluation bundle');
+    const r = new Reader(await stripChecksum(bytes, 'evaluation bundle'), 'evaluation bundle');
+    if (!equalBytesCT(r.raw(4), BUNDLE_MAGIC)) fail('ERR_SHE_FORMAT', 'not an nqc HE evaluation bundle (bad magic)');
     if (r.u8() !== 1) fail('ERR_SHE_FORMAT', 'unsupported evaluation bundle version');
     const preset = presetById(r.str16(64, 'paramsId'));
     const keyId = toHex(r.raw(16));

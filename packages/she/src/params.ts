@@ -1,9 +1,11 @@
 // Parameter presets, pinned and checked against what SEAL builds from them.
 import { fail } from './errors.js';
 import { loadSeal, sealCall, type Seal } from './seal.js';
+import { levelPrimeBits, type SealLevel } from './_sealct.js';
 import type { BatchEncoder } from 'node-seal/implementation/batch-encoder.js';
 import type { CKKSEncoder } from 'node-seal/implementation/ckks-encoder.js';
 import type { Context } from 'node-seal/implementation/context.js';
+import type { ContextData } from 'node-seal/implementation/context-data.js';
 import type { Evaluator } from 'node-seal/implementation/evaluator.js';
 
 /** Homomorphic scheme: BFV (exact integers) or CKKS (approximate reals). */
@@ -30,6 +32,11 @@ export interface HePreset {
   readonly plainModulus: bigint;
   /** CKKS: log2 of the encoding scale. */
   readonly scaleBits: number;
+  /**
+   * Levels of SEAL's modulus-switching chain that carry data (pinned; SEAL stops the BFV chain where the
+   * modulus would fall below the plain modulus).
+   */
+  readonly dataLevels: number;
   /** Values per ciphertext: N for BFV batching, N/2 for CKKS. */
   readonly slots: number;
   /** Ciphertext-ciphertext multiplications the preset supports (0: sums and plaintext scalings only). */
@@ -57,6 +64,7 @@ export const PRESETS: Readonly<Record<HePresetName, HePreset>> = Object.freeze({
     coeffModulusBits: Object.freeze([36, 36, 37]),
     plainModulus: 1099511480321n,
     scaleBits: 0,
+    dataLevels: 1,
     slots: 4096,
     multDepth: 0,
     freshNoiseBudget: 25,
@@ -69,6 +77,7 @@ export const PRESETS: Readonly<Record<HePresetName, HePreset>> = Object.freeze({
     coeffModulusBits: Object.freeze([43, 43, 44, 44, 44]),
     plainModulus: 1152921504606830593n,
     scaleBits: 0,
+    dataLevels: 3,
     slots: 8192,
     multDepth: 1,
     freshNoiseBudget: 107,
@@ -81,15 +90,27 @@ export const PRESETS: Readonly<Record<HePresetName, HePreset>> = Object.freeze({
     coeffModulusBits: Object.freeze([60, 40, 40, 60]),
     plainModulus: 0n,
     scaleBits: 40,
+    dataLevels: 3,
     slots: 4096,
     multDepth: 2,
     freshNoiseBudget: 0,
   }),
 } satisfies Record<HePresetName, HePreset>);
 
+const testPresets: HePreset[] = [];
+
+/**
+ * @internal Test-only: registers an extra preset (the memory test uses a tiny N=1024 set to run 20,000
+ * cycles quickly). Not exported from the package entry points.
+ */
+export function _registerTestPreset(p: HePreset): void {
+  if (!p.id.startsWith('nqc-she/test/')) fail('ERR_SHE_PARAMS', 'test presets must use the nqc-she/test/ prefix');
+  testPresets.push(Object.freeze({ ...p }));
+}
+
 /** @internal Looks a preset up by name or by id. */
 export function presetById(idOrName: string): HePreset {
-  for (const p of Object.values(PRESETS)) if (p.id === idOrName || p.name === idOrName) return p;
+  for (const p of [...Object.values(PRESETS), ...testPresets]) if (p.id === idOrName || p.name === idOrName) return p;
   return fail('ERR_SHE_PARAMS', `unknown parameter set "${String(idOrName).slice(0, 64)}"`);
 }
 
@@ -103,6 +124,8 @@ export interface PresetContext {
   readonly ckks?: CKKSEncoder;
   /** Bits of the coefficient modulus at each data level, from the top (fresh) level down. */
   readonly levelBits: readonly number[];
+  /** parms_id and primes of each data level, top first (for the packed ciphertext form). */
+  readonly levels: readonly SealLevel[];
 }
 
 const contexts = new Map<string, Promise<PresetContext>>();
@@ -137,10 +160,12 @@ async function build(preset: HePreset): Promise<PresetContext> {
       const context = seal.Context(parms, true, seal.SecurityLevel.tc128);
       if (!context.parametersSet()) fail('ERR_SHE_PARAMS', `parameters of ${preset.id} rejected by SEAL`);
       const levelBits: number[] = [];
+      const levels: SealLevel[] = [];
       // Walk the modulus-switching chain by chainIndex: past the last level node-seal hands back a
       // wrapper around a null pointer that reads as zeros forever (an endless loop if tested for null).
       for (let cd = context.firstContextData; ; ) {
         levelBits.push(cd.totalCoeffModulusBitCount);
+        levels.push(levelOf(cd));
         const last = cd.chainIndex === 0;
         const next = last ? undefined : cd.nextContextData;
         cd.delete();
@@ -152,13 +177,30 @@ async function build(preset: HePreset): Promise<PresetContext> {
       const ckks = preset.scheme === 'ckks' ? seal.CKKSEncoder(context) : undefined;
       const slots = batch ? batch.slotCount : ckks!.slotCount;
       if (slots !== preset.slots) fail('ERR_SHE_PARAMS', `slot count ${slots} differs from pinned ${preset.slots}`);
-      return { seal, preset, context, evaluator, batch, ckks, levelBits };
+      const expected = levelPrimeBits(preset);
+      if (levels.length !== expected.length || levels.some((l, i) => l.primes.map((q) => q.bits).join() !== expected[i]!.join()))
+        fail('ERR_SHE_PARAMS', `SEAL's modulus chain for ${preset.id} differs from the pinned prime sizes`);
+      return { seal, preset, context, evaluator, batch, ckks, levelBits, levels };
     } finally {
       pm?.delete();
       cm.delete();
       parms.delete();
     }
   });
+}
+
+function levelOf(cd: ContextData): SealLevel {
+  const pid = cd.parmsId;
+  const parms = cd.parms;
+  try {
+    const parmsId = new Uint8Array(BigUint64Array.from(pid.values).buffer);
+    // little-endian u64s, as SEAL serialises them (WASM and every JS host we target are little-endian)
+    const primes = [...parms.coeffModulus].map((q) => ({ hi: Number(q >> 32n), lo: Number(q & 0xffffffffn), bits: bitLength(q) }));
+    return { parmsId, primes };
+  } finally {
+    pid.delete();
+    parms.delete();
+  }
 }
 
 function bitLength(v: bigint): number {

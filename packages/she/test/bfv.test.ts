@@ -15,7 +15,7 @@ let ev: HeEvaluator;
 beforeAll(async () => {
   keys = await HeKeySet.generate('bfv-n4096');
   client = await HeClient.create(keys, schema);
-  const bundle = await EvaluationBundle.decode((await keys.evaluationBundle()).encode());
+  const bundle = await EvaluationBundle.decode(await (await keys.evaluationBundle()).encode());
   ev = await HeEvaluator.create(bundle);
 });
 afterAll(() => {

@@ -26,7 +26,7 @@ describe('bfv-n8192', () => {
     keys = await HeKeySet.generate('bfv-n8192');
     client = await HeClient.create(keys, schema);
     const bundle = await keys.evaluationBundle({ schema, recordProducts: [['qty', 'price']] });
-    ev = await HeEvaluator.create(await EvaluationBundle.decode(bundle.encode()));
+    ev = await HeEvaluator.create(await EvaluationBundle.decode(await bundle.encode()));
   });
   afterAll(() => {
     ev.dispose();
