@@ -4,23 +4,12 @@ import { aggregate, decryptAggregate, extractHeFields } from '@nqc/core/node';
 import type { FieldSpec, HeCiphertext, HePresetName } from '@nqc/she';
 import { note, type CliContext } from '../context.js';
 import { CliError } from '../errors.js';
-import { AtomicFileOutput } from '../io/atomic-output.js';
+import { writeFileAtomically } from '../io/atomic-output.js';
 import { parseFieldSpec } from '../he/field-spec.js';
 import { encodeKeyFile, encodeResult, readBundleFile, readKeyFile, readResult, she, type HeResult } from '../he/files.js';
 import { repeatable } from '../recipients.js';
 
 const MAX_ENVELOPE_FOR_HE = 256 << 20;
-
-function writeAtomically(path: string, text: string, force: boolean | undefined, mode: number): void {
-  const out = new AtomicFileOutput(path, { force, mode });
-  try {
-    out.write(new TextEncoder().encode(text));
-    out.commit();
-  } catch (error) {
-    out.abort();
-    throw error;
-  }
-}
 
 /** Default preset for a set of fields: CKKS for reals, BFV N=4096 (sums, means) otherwise. */
 function presetFor(fields: readonly FieldSpec[]): HePresetName {
@@ -65,15 +54,8 @@ export function registerHe(program: Command, ctx: CliContext): void {
       const keys = await HeKeySet.generate(preset);
       try {
         const bundle = await keys.evaluationBundle();
-        writeAtomically(flags.output, await encodeKeyFile(keys, fields), flags.force, 0o600);
-        const out = new AtomicFileOutput(flags.bundle, { force: flags.force, mode: 0o644 });
-        try {
-          out.write(await bundle.encode());
-          out.commit();
-        } catch (error) {
-          out.abort();
-          throw error;
-        }
+        writeFileAtomically(flags.output, await encodeKeyFile(keys, fields), { force: flags.force, mode: 0o600 });
+        writeFileAtomically(flags.bundle, await bundle.encode(), { force: flags.force, mode: 0o644 });
         note(ctx, `HE key ${keys.keyId} (${keys.preset.name}) for fields: ${fields.map((f) => f.path).join(', ')}`);
       } finally {
         keys.dispose();
@@ -102,7 +84,7 @@ export function registerHe(program: Command, ctx: CliContext): void {
           result = op === 'sum' ? { op, path: flags.field, sum: value as HeCiphertext } : { op, path: flags.field, mean: value as { sum: HeCiphertext; count: number } };
         }
         const text = await encodeResult(result);
-        if (flags.output !== undefined) writeAtomically(flags.output, text, flags.force, 0o644);
+        if (flags.output !== undefined) writeFileAtomically(flags.output, text, { force: flags.force, mode: 0o644 });
         else ctx.stdout.write(text);
       });
   }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { generateIdentity, generateSigningKey, serializeIdentityFile } from '@nqc/pql';
 import { note, type CliContext } from '../context.js';
-import { AtomicFileOutput } from '../io/atomic-output.js';
+import { writeFileAtomically } from '../io/atomic-output.js';
 import { readPassphrase } from '../io/passphrase.js';
 import { loadIdentityFile, parseFd } from '../keys.js';
 
@@ -46,14 +46,7 @@ export function registerKeygen(program: Command, ctx: CliContext): void {
           : undefined;
       const text = serializeIdentityFile({ identities: [identity], signingKeys: [signingKey] }, { passphrase });
       if (options.output !== undefined) {
-        const out = new AtomicFileOutput(options.output, { force: options.force, mode: 0o600 });
-        try {
-          out.write(new TextEncoder().encode(text));
-          out.commit();
-        } catch (error) {
-          out.abort();
-          throw error;
-        }
+        writeFileAtomically(options.output, text, { force: options.force, mode: 0o600 });
       } else {
         ctx.stdout.write(text);
       }

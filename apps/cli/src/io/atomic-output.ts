@@ -51,22 +51,7 @@ export class AtomicFileOutput {
     closeSync(this.#fd);
     this.#fd = null;
     try {
-      if (this.#force) {
-        renameSync(this.tempPath, this.path);
-      } else {
-        try {
-          linkSync(this.tempPath, this.path);
-        } catch (error) {
-          if ((error as { code?: string }).code === 'EEXIST') {
-            throw new CliError('ERR_CLI_OUTPUT_EXISTS', `output file exists: ${this.path} (use --force to overwrite)`);
-          }
-          throw error;
-        }
-        unlinkSync(this.tempPath);
-      }
-    } catch (error) {
-      removeQuietly(this.tempPath);
-      throw error;
+      moveIntoPlace(this.tempPath, this.path, this.#force);
     } finally {
       pending.delete(this);
     }
@@ -93,6 +78,43 @@ const pending = new Set<AtomicFileOutput>();
 export function removeAllPendingOutputs(): void {
   for (const output of [...pending]) output.abort();
   for (const output of [...pendingPaths]) output.abort();
+}
+
+/**
+ * Moves a complete temporary file to `path`: `rename` with `force` (atomic replace), else `link` +
+ * `unlink`, which fails if `path` exists, so nothing is clobbered. The temporary file is gone after.
+ */
+function moveIntoPlace(tempPath: string, path: string, force: boolean): void {
+  try {
+    if (force) {
+      renameSync(tempPath, path);
+      return;
+    }
+    try {
+      linkSync(tempPath, path);
+    } catch (error) {
+      if ((error as { code?: string }).code === 'EEXIST') {
+        throw new CliError('ERR_CLI_OUTPUT_EXISTS', `output file exists: ${path} (use --force to overwrite)`);
+      }
+      throw error;
+    }
+    unlinkSync(tempPath);
+  } catch (error) {
+    removeQuietly(tempPath);
+    throw error;
+  }
+}
+
+/** Writes a small file atomically in one go (keys, bundles, results). */
+export function writeFileAtomically(path: string, bytes: Uint8Array | string, options: { force?: boolean; mode?: number } = {}): void {
+  const out = new AtomicFileOutput(path, options);
+  try {
+    out.write(typeof bytes === 'string' ? new TextEncoder().encode(bytes) : bytes);
+    out.commit();
+  } catch (error) {
+    out.abort();
+    throw error;
+  }
 }
 
 function exists(path: string): boolean {
@@ -149,23 +171,11 @@ export class AtomicPathOutput {
       } finally {
         closeSync(fd);
       }
-      if (this.#force) {
-        renameSync(this.tempPath, this.path);
-      } else {
-        try {
-          linkSync(this.tempPath, this.path);
-        } catch (error) {
-          if ((error as { code?: string }).code === 'EEXIST') {
-            throw new CliError('ERR_CLI_OUTPUT_EXISTS', `output file exists: ${this.path} (use --force to overwrite)`);
-          }
-          throw error;
-        }
-        unlinkSync(this.tempPath);
-      }
     } catch (error) {
       removeQuietly(this.tempPath);
       throw error;
     }
+    moveIntoPlace(this.tempPath, this.path, this.#force);
   }
 
   /** Removes whatever was written. */
