@@ -2,6 +2,7 @@
 // 64 characters per line, the last line 1-64; exact BEGIN/END lines. Tolerated: CRLF line endings and
 // whitespace before the BEGIN line and after the END line. Nothing else.
 import { fail } from './errors.js';
+import { LIMITS } from './limits.js';
 
 /** The BEGIN line of an armored envelope. */
 export const ARMOR_BEGIN = '-----BEGIN NQC ENVELOPE-----';
@@ -103,6 +104,7 @@ export class Dearmorer {
   #line: number[] = [];
   #lines = 0;
   #closed = false; // a short or padded line was seen: only END may follow
+  #leading = 0; // whitespace bytes before BEGIN (capped: FORMAT.md section 9)
 
   /** Feeds armored bytes; returns the decoded binary pieces. */
   push(bytes: Uint8Array): Uint8Array[] {
@@ -140,6 +142,10 @@ export class Dearmorer {
       let b = raw.length;
       while (a < b && isSpace(raw[a]!)) a++;
       while (b > a && isSpace(raw[b - 1]!)) b--;
+      if (this.#state === 'begin') {
+        this.#leading += a === b ? raw.length + 1 : a;
+        if (this.#leading > LIMITS.maxLeadingWhitespace) fail('ERR_FORMAT_ARMOR', `more than ${LIMITS.maxLeadingWhitespace} bytes of whitespace before the armor BEGIN line`);
+      }
       if (a === b) return;
       if (this.#state === 'end') fail('ERR_FORMAT_ARMOR', 'data after the armor END line');
       if (!asciiEquals(raw.subarray(a, b), ARMOR_BEGIN)) fail('ERR_FORMAT_ARMOR', 'invalid armor BEGIN line');

@@ -6,7 +6,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { equalBytes } from '@noble/ciphers/utils.js';
 import { ByteReader, ByteWriter, concatBytes, fromUtf8, utf8 } from './bytes.js';
 import { checkBytes, fail, type NqcFormatErrorCode } from './errors.js';
-import { deriveKeys, FILE_KEY_LENGTH, SALT_LENGTH } from './keys.js';
+import { deriveKeys, FILE_KEY_LENGTH, KEY_COMMITMENT_LENGTH, SALT_LENGTH } from './keys.js';
 import { LIMITS } from './limits.js';
 import type { AeadName } from './provider.js';
 
@@ -51,6 +51,11 @@ export interface Suite {
   readonly innerId: Uint8Array | null;
   /** 32 random bytes: the HKDF salt of every derived key. */
   readonly salt: Uint8Array;
+  /**
+   * 32-byte key commitment `HKDF(fileKey, salt, "nqc/v1/commit")` (FORMAT.md section 2). Always set
+   * by the parser; {@link encodeHeader} ignores this field and computes it from the file key.
+   */
+  readonly commit?: Uint8Array | undefined;
 }
 
 /** Who signed the envelope and how many trailer bytes the signature occupies. */
@@ -186,7 +191,7 @@ function chunkSizeLog2(size: unknown): number {
 // ---------------------------------------------------------------------------------------------------
 // Encoding
 
-function encodeSuite(s: Suite): Uint8Array {
+function encodeSuite(s: Suite, commit: Uint8Array): Uint8Array {
   const aead = AEAD_CODES[s.aead];
   if (aead === undefined) fail('ERR_FORMAT_INVALID_ARGUMENT', `unknown AEAD ${String(s.aead)}`);
   const log = chunkSizeLog2(s.chunkSize);
@@ -198,7 +203,7 @@ function encodeSuite(s: Suite): Uint8Array {
     checkBytes('suite.innerId', s.innerId, 32);
     w.u8(1).bytes(s.innerId);
   }
-  return w.bytes(s.salt).finish();
+  return w.bytes(s.salt).bytes(commit).finish();
 }
 
 function encodeSigner(s: SignerInfo): Uint8Array {
@@ -287,7 +292,9 @@ export function encodeHeader(fields: HeaderFields, fileKey: Uint8Array): Uint8Ar
     checkBytes('extra.body', x.body);
     sections.push({ type: x.type, bytes: section(x.type, x.body) });
   }
-  sections.push({ type: SECTION.suite, bytes: section(SECTION.suite, encodeSuite(fields.suite)) });
+  checkBytes('suite.salt', fields.suite?.salt, SALT_LENGTH);
+  const keys = deriveKeys(fileKey, fields.suite.salt);
+  sections.push({ type: SECTION.suite, bytes: section(SECTION.suite, encodeSuite(fields.suite, keys.commit)) });
   if (fields.signer) sections.push({ type: SECTION.signer, bytes: section(SECTION.signer, encodeSigner(fields.signer)) });
   if (fields.he) sections.push({ type: SECTION.he, bytes: section(SECTION.he, encodeHe(fields.he)) });
   sections.push({ type: SECTION.stanzas, bytes: section(SECTION.stanzas, encodeStanzas(fields.stanzas)) });
@@ -299,8 +306,7 @@ export function encodeHeader(fields: HeaderFields, fileKey: Uint8Array): Uint8Ar
   if (length > LIMITS.maxHeaderLength) fail('ERR_FORMAT_INVALID_ARGUMENT', `header longer than ${LIMITS.maxHeaderLength}`);
   const w = new ByteWriter().bytes(MAGIC_BYTES).u8(FORMAT_VERSION).u32(length).bytes(body);
   const unmaced = w.finish();
-  const { header } = deriveKeys(fileKey, fields.suite.salt);
-  return concatBytes([unmaced, computeHeaderMac(header, unmaced)]);
+  return concatBytes([unmaced, computeHeaderMac(keys.header, unmaced)]);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -341,8 +347,9 @@ function parseSuite(r: ByteReader): Suite {
   if (innerKind > 1) fail('ERR_FORMAT_SUITE', `unknown inner layer kind ${innerKind}`);
   const innerId = innerKind === 1 ? r.bytes(32).slice() : null;
   const salt = r.bytes(SALT_LENGTH).slice();
+  const commit = r.bytes(KEY_COMMITMENT_LENGTH).slice();
   r.done();
-  return { aead, chunkSize: 2 ** log, innerId, salt };
+  return { aead, chunkSize: 2 ** log, innerId, salt, commit };
 }
 
 function readName(r: ByteReader, len: number, max: number, what: string, code: NqcFormatErrorCode): string {
@@ -494,14 +501,18 @@ export function parseHeader(bytes: Uint8Array): ParsedHeader {
 }
 
 /**
- * Verifies the header MAC in constant time with the header key derived from `fileKey`.
- * @returns `true` when the MAC matches
+ * Checks that `fileKey` opens this header: the key commitment in the suite section (FORMAT.md
+ * section 2) and the header MAC, both recomputed from `fileKey` and compared in constant time. Both
+ * are always computed, and the caller reports either failure as the same `ERR_FORMAT_DECRYPT_FAILED`.
+ * @returns `true` when the commitment and the MAC match
  */
 export function verifyHeaderMac(header: ParsedHeader, fileKey: Uint8Array): boolean {
   checkBytes('fileKey', fileKey, FILE_KEY_LENGTH);
-  const { header: key } = deriveKeys(fileKey, header.suite.salt);
-  const expected = computeHeaderMac(key, header.bytes.subarray(0, header.length - MAC_LENGTH));
-  return equalBytes(expected, header.mac);
+  const keys = deriveKeys(fileKey, header.suite.salt);
+  const expected = computeHeaderMac(keys.header, header.bytes.subarray(0, header.length - MAC_LENGTH));
+  const commitOk = header.suite.commit instanceof Uint8Array && equalBytes(keys.commit, header.suite.commit);
+  const macOk = equalBytes(expected, header.mac);
+  return commitOk && macOk;
 }
 
 /**

@@ -6,7 +6,7 @@
  */
 export { NqcFormatError, DECRYPT_FAILED_MESSAGE, type NqcFormatErrorCode } from './errors.js';
 export { LIMITS } from './limits.js';
-export { deriveKeys, randomBytes, LABELS, FILE_KEY_LENGTH, SALT_LENGTH, type EnvelopeKeys } from './keys.js';
+export { deriveKeys, keyCommitment, randomBytes, LABELS, FILE_KEY_LENGTH, KEY_COMMITMENT_LENGTH, SALT_LENGTH, type EnvelopeKeys } from './keys.js';
 export { nobleProvider, type AeadName, type ChunkAead, type CryptoProvider, type Sha256Hasher } from './provider.js';
 export {
   MAGIC,

@@ -36,6 +36,8 @@ export const LIMITS = Object.freeze({
   maxHeIdLength: 64,
   /** Bytes of one HE ciphertext. */
   maxHeCiphertextLength: 32 * 1024 * 1024,
+  /** Whitespace bytes a reader accepts before the armor BEGIN line (FORMAT.md section 9). */
+  maxLeadingWhitespace: 1024,
   /** Bytes of the opaque HE metadata. */
   maxHeMetadataLength: 1024 * 1024,
 });

@@ -28,6 +28,7 @@ import {
   type SignatureVerifier,
   type Signer,
 } from './payload.js';
+import { LIMITS } from './limits.js';
 import { nobleProvider, type AeadName, type CryptoProvider } from './provider.js';
 
 /** Options of {@link createEncryptStream}. */
@@ -289,6 +290,7 @@ export function decryptEngine(opts: DecryptOptions): DecryptEngine {
   let index = 0;
   let batch: { index: number; data: Uint8Array }[] = [];
   let sniffed: Uint8Array[] = [];
+  let sniffedLength = 0;
 
   const release = async (items: { index: number; data: Uint8Array }[], emit: Emit) => {
     if (!items.length) return;
@@ -370,11 +372,19 @@ export function decryptEngine(opts: DecryptOptions): DecryptEngine {
 
   const feed = async (bytes: Uint8Array, emit: Emit) => {
     if (mode === 'sniff') {
-      sniffed.push(bytes);
-      const all = concat(sniffed);
+      // Leading whitespace (allowed before armor only) is capped and kept as pieces: concatenated once,
+      // when the first other byte arrives (no O(n^2) re-concatenation, no unbounded buffer).
       let i = 0;
-      while (i < all.length && (all[i] === 0x20 || all[i] === 0x09 || all[i] === 0x0a || all[i] === 0x0d)) i++;
-      if (i === all.length) return;
+      while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x09 || bytes[i] === 0x0a || bytes[i] === 0x0d)) i++;
+      if (sniffedLength + i > LIMITS.maxLeadingWhitespace) {
+        fail('ERR_FORMAT_ARMOR', `more than ${LIMITS.maxLeadingWhitespace} bytes of whitespace before the armor BEGIN line`);
+      }
+      if (i === bytes.length) {
+        sniffed.push(bytes);
+        sniffedLength += bytes.length;
+        return;
+      }
+      const all = sniffed.length ? concat([...sniffed, bytes]) : bytes;
       sniffed = [];
       mode = isArmored(all) ? 'armor' : 'binary';
       bytes = all;

@@ -17,6 +17,7 @@ import {
   type Stanza,
 } from '../../src/index.js';
 import { seeded, testSigner, testStanza, xorInner } from '../helpers.js';
+import { twoFacedEnvelopes } from '../two-faced.js';
 
 export interface VectorCase {
   readonly name: string;
@@ -257,6 +258,14 @@ export async function generateVectors(): Promise<VectorCase[]> {
     const forged = cat(rebuilt.subarray(0, rebuilt.length - 32), signed.env.subarray(length - 32, length));
     return cat(forged, signed.env.subarray(length));
   })(), signed.fileKey);
+
+  F('fail_key_commitment_flipped', 'a bit of the key commitment flipped, header re-MACed with the right file key', 'ERR_FORMAT_DECRYPT_FAILED', withSections([suite((b) => ((b[b.length - 1]! ^= 1), b)), stz]));
+  {
+    const k1 = fk('two-faced-1');
+    const k2 = fk('two-faced-2');
+    const { evil } = await twoFacedEnvelopes(k1, k2, saltOf('two-faced'), testSigner(SIGNER_KEY), buildHeader, splitHeader);
+    F('fail_key_commitment_mismatch', 'signed AES-GCM envelope whose chunk tag also verifies under a second file key (GCM key collision), re-wrapped for that key with a valid MAC: the commitment names the first key (the signature alone still verifies without a key)', 'ERR_FORMAT_DECRYPT_FAILED', evil, k2);
+  }
 
   // ---- fail: payload framing --------------------------------------------------------------------
   const full = 64 + 16;
