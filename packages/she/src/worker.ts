@@ -1,0 +1,59 @@
+// Worker-thread body for @nqc/she/node: holds one HeEvaluator and answers requests with encoded bytes.
+import { parentPort, workerData } from 'node:worker_threads';
+import { decodeCiphertext, encodeCiphertext } from './format.js';
+import { EvaluationBundle } from './keys.js';
+import { HeEvaluator } from './evaluator.js';
+import { NqcSheError } from './errors.js';
+
+interface Request {
+  readonly id: number;
+  readonly op: 'sum' | 'mean' | 'weightedSum' | 'sumOfSquares' | 'product' | 'count';
+  readonly inputs: readonly Uint8Array[];
+  readonly path: string;
+  readonly path2?: string;
+  readonly weights?: readonly number[];
+}
+
+const port = parentPort!;
+const errorOf = (e: unknown): { code: string; message: string } =>
+  e instanceof NqcSheError ? { code: e.code, message: e.message } : { code: 'ERR_SHE_SEAL', message: e instanceof Error ? e.message : String(e) };
+
+try {
+  const ev = await HeEvaluator.create(await EvaluationBundle.decode(workerData.bundle as Uint8Array));
+  port.on('message', (m: Request) => {
+    // Test hook: die the way a trapped WASM instance takes the worker down.
+    if ((m.op as string) === '__crash__') process.exit(70);
+    try {
+      const cts = m.inputs.map((b) => decodeCiphertext(b));
+      let result: Uint8Array[] | number;
+      switch (m.op) {
+        case 'count':
+          result = ev.count(cts);
+          break;
+        case 'sum':
+          result = [encodeCiphertext(ev.sum(cts, m.path))];
+          break;
+        case 'mean':
+          result = [encodeCiphertext(ev.mean(cts, m.path).sum)];
+          break;
+        case 'weightedSum':
+          result = [encodeCiphertext(ev.weightedSum(cts, m.path, m.weights ?? []))];
+          break;
+        case 'sumOfSquares':
+          result = [encodeCiphertext(ev.sumOfSquares(cts, m.path))];
+          break;
+        case 'product':
+          result = ev.product(cts, m.path, m.path2 ?? '').map(encodeCiphertext);
+          break;
+        default:
+          throw new NqcSheError('ERR_SHE_INPUT', 'unknown worker operation');
+      }
+      port.postMessage({ id: m.id, result });
+    } catch (e) {
+      port.postMessage({ id: m.id, error: errorOf(e) });
+    }
+  });
+  port.postMessage({ id: 0, ready: true });
+} catch (e) {
+  port.postMessage({ id: 0, error: errorOf(e) });
+}
