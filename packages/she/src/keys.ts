@@ -105,8 +105,8 @@ export function columnSumSteps(preset: HePreset): number[] {
  * @example
  * ```ts
  * const keys = await HeKeySet.generate('bfv-n4096');
- * const bundle = await keys.evaluationBundle();   // send bundle.encode() to the server
- * const secret = keys.encode();                    // store encrypted (e.g. in an nqc envelope)
+ * const bundle = await keys.evaluationBundle();   // send `await bundle.encode()` to the server
+ * const secret = await keys.encode();              // store encrypted (e.g. in an nqc envelope)
  * ```
  */
 export class HeKeySet {
