@@ -2,11 +2,14 @@
 import {
   armor as armorBytes,
   createArmorStream,
+  Dearmorer,
   decryptEngine,
   dearmor,
   encryptEngine,
   FILE_KEY_LENGTH,
   isArmored,
+  LIMITS,
+  NqcFormatError,
   openRandomAccess,
   parseHeader,
   parsePrelude,
@@ -69,6 +72,18 @@ export interface DecryptOptions {
   readonly requireSigner?: VerifierInput | readonly VerifierInput[] | undefined;
   /** NDE backend for envelopes that use the NDE layer; default `'auto'`; `'off'` refuses them. */
   readonly nde?: NdeChoice | undefined;
+  /**
+   * **Streams only, with `requireSigner`.** A streaming decryptor runs in constant memory, so it
+   * releases each chunk's plaintext as soon as that chunk's tag verifies: **before** the signature at
+   * the end of the envelope is checked. With `requireSigner` that output is not yet known to come from
+   * a required signer, so stream input (`decrypt(stream)`, `createDecryptTransform`) is refused
+   * (`ERR_CORE_INVALID_ARGUMENT`) unless you pass `allowUnverifiedOutput: true`, promising to treat
+   * the output as untrusted until `done` resolves (write it to a temporary file and rename, spool it,
+   * or discard it on error). Even then the stream's `info.signer` is `null`: the verified signer is
+   * reported by `done` only. The bytes API and `decryptFile` need no opt-in: they release nothing
+   * before the signature verified. Ignored for bytes input.
+   */
+  readonly allowUnverifiedOutput?: boolean | undefined;
 }
 
 /** Result of decrypting bytes. */
@@ -83,9 +98,16 @@ export interface DecryptResult {
 
 /** Result of decrypting a stream. */
 export interface DecryptStreamResult {
-  /** Plaintext. Treat it as provisional until it closes without error (the final chunk and signature are checked last). */
+  /**
+   * Plaintext. Treat it as provisional and **unsigned** until it closes without error and `done`
+   * resolves (the final chunk and the signature are checked last; earlier chunks are released as
+   * their tags verify).
+   */
   readonly stream: ReadableStream<Uint8Array>;
-  /** Resolves with the authenticated header, before any plaintext. */
+  /**
+   * Resolves with the authenticated header, before any plaintext. Its `signer` is only the key the
+   * header *claims* (not yet verified); with `requireSigner` it is `null`: read the signer from `done`.
+   */
   readonly info: Promise<EnvelopeInfo>;
   /** Resolves when the stream ended and everything verified, with the verified signer if any. */
   readonly done: Promise<{ readonly signer: SignerReport | undefined }>;
@@ -227,14 +249,36 @@ export function binaryEnvelope(envelope: Uint8Array | string): { bytes: Uint8Arr
   return { bytes: envelope, armored: false };
 }
 
+/**
+ * @internal Stream decryption with `requireSigner` releases plaintext before the signature is known:
+ * refuse it unless the caller opted in with `allowUnverifiedOutput: true` (see {@link DecryptOptions}).
+ * @returns whether the stream's `info` must hide the (unverified) signer
+ */
+export function checkStreamSignerPolicy(opts: DecryptOptions): boolean {
+  checkObject(opts, 'options');
+  const requires = opts.requireSigner !== undefined && opts.requireSigner !== null;
+  if (requires && opts.allowUnverifiedOutput !== true) {
+    fail(
+      'ERR_CORE_INVALID_ARGUMENT',
+      'stream decryption with "requireSigner" releases plaintext before the signature is verified: decrypt bytes, use decryptFile, or pass allowUnverifiedOutput: true and trust the output only once "done" resolves',
+    );
+  }
+  return requires;
+}
+
+/** @internal Info of a stream whose signer is not verified yet: the signer is reported by `done` only. */
+export function hideSigner(info: EnvelopeInfo): EnvelopeInfo {
+  return { ...info, signer: null };
+}
+
 /** @internal The decrypting TransformStream pieces: header promise and the final signer. */
-function decryptTransform(platform: Platform, opts: DecryptOptions) {
+function decryptTransform(platform: Platform, opts: DecryptOptions, hide = false) {
   const copts = decryptOptions(platform, opts);
   const engine = decryptEngine(copts);
   let armored = false;
   let sniffed = false;
   let headerInfo: EnvelopeInfo | undefined;
-  const info = engine.header.then((h) => (headerInfo = describe(h, armored)));
+  const info = engine.header.then((h) => (headerInfo = describe(h, armored))).then((i) => (hide ? hideSigner(i) : i));
   info.catch(() => undefined);
   let resolveDone!: (v: { signer: SignerReport | undefined }) => void;
   let rejectDone!: (e: unknown) => void;
@@ -279,8 +323,12 @@ export function decryptAny(
   input: Uint8Array | string | ReadableStream<Uint8Array>,
   opts: DecryptOptions,
 ): Promise<DecryptResult> | DecryptStreamResult {
+  if (isStream(input)) {
+    const hide = checkStreamSignerPolicy(opts);
+    const d = decryptTransform(platform, opts, hide);
+    return { stream: input.pipeThrough(d.ts), info: d.info, done: d.done };
+  }
   const d = decryptTransform(platform, opts);
-  if (isStream(input)) return { stream: input.pipeThrough(d.ts), info: d.info, done: d.done };
   let bytes: Uint8Array;
   if (typeof input === 'string') bytes = new TextEncoder().encode(input);
   else if (input instanceof Uint8Array) bytes = input;
@@ -293,50 +341,68 @@ export function decryptAny(
   })();
 }
 
-/** @internal Reads just enough of a binary stream for the header, then counts the rest. */
+/**
+ * @internal Reads just enough of a stream for the header, then counts the rest. Bounded: at most
+ * `LIMITS.maxLeadingWhitespace` bytes of leading whitespace, armor decoded as it streams (one line
+ * buffered), and the header's pieces concatenated once when complete (not on every read).
+ */
 async function inspectStream(input: ReadableStream<Uint8Array>): Promise<EnvelopeInfo> {
   const reader = input.getReader();
-  const parts: Uint8Array[] = [];
+  let parts: Uint8Array[] = [];
   let have = 0;
   let headerLength = -1;
   let header: ParsedHeader | undefined;
-  let total = 0;
-  let armoredText: Uint8Array[] | null = null;
+  let total = 0; // binary envelope bytes (after dearmoring)
+  let mode: 'sniff' | 'binary' | 'armor' = 'sniff';
+  let leading = 0;
+  let dearmorer: Dearmorer | null = null;
+  const onBinary = (b: Uint8Array) => {
+    total += b.length;
+    if (header || b.length === 0) return;
+    parts.push(b);
+    have += b.length;
+    if (headerLength < 0) {
+      if (have < PRELUDE_LENGTH) {
+        parsePrelude(concat(parts)); // a wrong magic fails early (small: < 12 bytes)
+        return;
+      }
+      const all = concat(parts);
+      parts = [all];
+      headerLength = parsePrelude(all);
+    }
+    if (have >= headerLength) {
+      header = parseHeader(concat(parts).subarray(0, headerLength).slice());
+      parts = [];
+    }
+  };
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
-    total += value.length;
-    if (armoredText) {
-      armoredText.push(value);
-      continue;
-    }
-    if (header) continue;
-    parts.push(value);
-    have += value.length;
-    const all = concat(parts);
-    parts.length = 0;
-    parts.push(all);
-    if (headerLength < 0 && all.length > 0) {
-      const first = all.find((b) => b !== 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d);
-      if (first === 0x2d) {
-        armoredText = [all]; // armor is for small envelopes: decode it whole
-        continue;
+    let bytes = value;
+    if (mode === 'sniff') {
+      let i = 0;
+      while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x09 || bytes[i] === 0x0a || bytes[i] === 0x0d)) i++;
+      leading += i;
+      if (leading > LIMITS.maxLeadingWhitespace) {
+        throw new NqcFormatError('ERR_FORMAT_ARMOR', `more than ${LIMITS.maxLeadingWhitespace} bytes of whitespace before the armor BEGIN line`);
       }
-      if (first === undefined) continue;
-      if (all.length < PRELUDE_LENGTH) {
-        parsePrelude(all); // wrong magic fails early
-        continue;
+      if (i === bytes.length) continue;
+      if (bytes[i] === 0x2d) {
+        mode = 'armor';
+        dearmorer = new Dearmorer();
+      } else {
+        mode = 'binary';
+        if (leading > 0) parsePrelude(Uint8Array.of(0x20)); // whitespace before a binary envelope: bad magic
       }
-      headerLength = parsePrelude(all);
+      bytes = bytes.subarray(i);
     }
-    if (headerLength >= 0 && have >= headerLength) {
-      header = parseHeader(all.subarray(0, headerLength).slice());
-      parts.length = 0;
-    }
+    if (mode === 'armor') for (const p of dearmorer!.push(bytes)) onBinary(p);
+    else onBinary(bytes);
   }
-  if (armoredText) return inspectBytes(dearmor(concat(armoredText)), true);
+  if (mode === 'armor') for (const p of dearmorer!.finish()) onBinary(p);
+  if (mode === 'sniff' && leading > 0) parsePrelude(Uint8Array.of(0x20)); // whitespace only
   if (!header) return inspectBytes(concat(parts), false); // raises the precise truncation error
-  return describe(header, false, total);
+  return describe(header, mode === 'armor', total);
 }
 
 function inspectBytes(bytes: Uint8Array, armored: boolean): EnvelopeInfo {

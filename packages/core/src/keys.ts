@@ -2,6 +2,7 @@
 // recipients, identities, signer and verifiers the envelope needs.
 import type { SignerInfo, Signer as ContainerSigner, Stanza as ContainerStanza } from '@nqc/container';
 import {
+  ENVELOPE_SIGNATURE_CONTEXT,
   getSignature,
   isEncryptedIdentityFile,
   Keyset,
@@ -144,11 +145,13 @@ export function unwrapWith(identities: readonly Identity[]) {
 /**
  * @internal Adapts a pql signer to the container: the header carries the signer's algorithm id and
  * full public key (so anyone can check the signature and see who signed), the trailer has room for
- * the scheme's largest signature.
+ * the scheme's largest signature. The transcript is signed under pql's `ENVELOPE_SIGNATURE_CONTEXT`
+ * (`nqc/v1/envelope`, FORMAT.md section 8), never the default `nqc/v1/sig`: an application that signs
+ * attacker-chosen 32-byte messages with the default context cannot be used to sign envelopes.
  */
 export function containerSigner(s: Signer): ContainerSigner {
   const max = getSignature(s.algorithm).maxSignatureLength;
-  return { alg: s.algorithm, key: s.publicKey, maxSignatureLength: max, sign: (t) => s.sign(t) };
+  return { alg: s.algorithm, key: s.publicKey, maxSignatureLength: max, sign: (t) => s.sign(t, { context: ENVELOPE_SIGNATURE_CONTEXT }) };
 }
 
 /** Who signed an envelope, as reported by `decrypt` and `inspect`. */
@@ -182,8 +185,8 @@ function sameKey(v: Verifier, info: SignerInfo): boolean {
 }
 
 /**
- * @internal The container's `verify`: checks the signature with the public key in the header, then,
- * when `trusted` is given, that this key is one of them (`ERR_CORE_SIGNER_UNTRUSTED` otherwise).
+ * @internal The container's `verify`: checks the signature (context `nqc/v1/envelope`) with the public
+ * key in the header, then, when `trusted` is given, that this key is one of them (`ERR_CORE_SIGNER_UNTRUSTED` otherwise).
  */
 export function verifierFor(trusted: readonly Verifier[] | undefined) {
   return (info: SignerInfo, transcript: Uint8Array, signature: Uint8Array): boolean => {
@@ -193,7 +196,7 @@ export function verifierFor(trusted: readonly Verifier[] | undefined) {
     } catch {
       return false; // unknown algorithm or malformed key: cannot verify
     }
-    if (!vk.verify(signature, transcript)) return false;
+    if (!vk.verify(signature, transcript, { context: ENVELOPE_SIGNATURE_CONTEXT })) return false;
     if (trusted && !trusted.some((t) => sameKey(t, info))) {
       fail('ERR_CORE_SIGNER_UNTRUSTED', `envelope is signed by ${vk.keyId} (${info.alg}), which is not a required signer`);
     }

@@ -1,9 +1,9 @@
 // Key lifecycle: re-wrap the same file key (updateRecipients) or re-encrypt under a new one
 // (rotateDataKey). The names differ on purpose: they promise very different things to a removed recipient.
-import { armor, DECRYPT_FAILED_MESSAGE, NqcFormatError, parseHeader, rewriteHeader, type ParsedHeader } from '@nqc/container';
+import { armor, DECRYPT_FAILED_MESSAGE, NqcFormatError, parseHeader, rewriteHeader, type HeSection, type ParsedHeader } from '@nqc/container';
 import { fail } from './errors.js';
 import { binaryEnvelope, decryptAny, encryptAny, type DecryptResult } from './envelope.js';
-import { toIdentities, toRecipients, unwrapWith, wrap, type IdentityInput, type RecipientInput, type SignerInput } from './keys.js';
+import { toIdentities, toRecipients, unwrapWith, wrap, type IdentityInput, type RecipientInput, type SignerInput, type VerifierInput } from './keys.js';
 import type { NdeChoice, Platform } from './nde.js';
 
 /** Options of `updateRecipients`. */
@@ -23,6 +23,28 @@ export interface RotateDataKeyOptions extends UpdateRecipientsOptions {
   readonly signer?: SignerInput | null | undefined;
   /** NDE backend for the old and the new payload; default `'auto'`. The new envelope uses NDE iff the old one did. */
   readonly nde?: Exclude<NdeChoice, 'off'> | undefined;
+  /**
+   * Require the **old** envelope to carry a valid signature by one of these keys before its content
+   * (payload and HE section) is re-encrypted and re-signed: `rotateDataKey` otherwise re-signs content
+   * it never checked. Errors as `decrypt`'s `requireSigner` (`ERR_FORMAT_SIGNATURE_REQUIRED`,
+   * `ERR_FORMAT_SIGNATURE_INVALID`, `ERR_CORE_SIGNER_UNTRUSTED`); no output on failure.
+   */
+  readonly requireSigner?: VerifierInput | readonly VerifierInput[] | undefined;
+  /**
+   * Called with the old envelope's HE section (`undefined` when it has none), which is carried over
+   * unchanged into the new envelope; anything but `true` aborts with `ERR_CORE_HE_FIELD`. Use it to
+   * check that the HE ciphertexts are the ones you expect (key id, fields) before re-signing them.
+   * `rotateDataKeyFile` calls it with the header of its first read and then checks that the decrypted,
+   * authenticated header is byte-for-byte the same one.
+   */
+  readonly checkHe?: ((he: HeSection | undefined) => boolean | Promise<boolean>) | undefined;
+}
+
+/** @internal Runs the caller's `checkHe` on the HE section that will be carried over. */
+export async function runCheckHe(opts: RotateDataKeyOptions, he: HeSection | undefined): Promise<void> {
+  if (opts.checkHe === undefined) return;
+  if (typeof opts.checkHe !== 'function') fail('ERR_CORE_INVALID_ARGUMENT', '"checkHe" expected a function');
+  if ((await opts.checkHe(he)) !== true) fail('ERR_CORE_HE_FIELD', 'the HE section was refused by "checkHe": nothing was re-encrypted');
 }
 
 /** @internal Recovers the file key of a parsed header with the caller's identities (MAC checked). */
@@ -57,7 +79,9 @@ export async function rotateDataKeyBytes(platform: Platform, envelope: Uint8Arra
   if (header.signer && opts.signer === undefined) {
     fail('ERR_CORE_INVALID_ARGUMENT', 'the envelope is signed: pass "signer" to sign the new one, or signer: null to drop the signature');
   }
-  const opened = (await decryptAny(platform, bytes, { identities: opts.identities, nde: opts.nde })) as DecryptResult;
+  // `bytes` is one buffer: the header parsed above is the one the decryption authenticates.
+  const opened = (await decryptAny(platform, bytes, { identities: opts.identities, nde: opts.nde, requireSigner: opts.requireSigner })) as DecryptResult;
+  await runCheckHe(opts, header.he);
   const out = (await encryptAny(
     platform,
     opened.plaintext,

@@ -8,8 +8,9 @@
  * NDE layer is encrypted or opened with the ONNX backend, or when a record function is called.
  * @module
  */
+import { timingSafeEqual } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { open, rename, unlink } from 'node:fs/promises';
+import { open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { Duplex, Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
@@ -28,13 +29,14 @@ import {
 } from '@nqc/container';
 import { createDecryptDuplex, createEncryptDuplex, fileSource, nodeProvider } from '@nqc/container/node';
 import { referenceBackend, type NdeBackend } from '@nqc/nde';
-import { readIdentityFile } from '@nqc/pql/node';
-import type { Identity, SigningKey } from '@nqc/pql';
+import { isEncryptedIdentityFile, MAX_IDENTITY_FILE_LENGTH, NqcPqlError, parseIdentityFile, type Identity, type SigningKey } from '@nqc/pql';
 import { fail } from './errors.js';
 import {
   decryptAny,
+  checkStreamSignerPolicy,
   decryptOptions,
   encryptAny,
+  hideSigner,
   encryptOptions,
   inspectAny,
   openAny,
@@ -46,7 +48,7 @@ import {
 } from './envelope.js';
 import { describe, type EnvelopeInfo } from './info.js';
 import { signerReport, toRecipients, wrap, type SignerReport } from './keys.js';
-import { recoverFileKey, rotateDataKeyBytes, updateRecipientsBytes, type RotateDataKeyOptions, type UpdateRecipientsOptions } from './lifecycle.js';
+import { recoverFileKey, rotateDataKeyBytes, runCheckHe, updateRecipientsBytes, type RotateDataKeyOptions, type UpdateRecipientsOptions } from './lifecycle.js';
 import { checkNdeChoice, NDE_MODEL_ID, type NdeChoice, type Platform } from './nde.js';
 import { ndeDecryptTransform, prefetchingEncryptTransform } from './prefetch.js';
 import {
@@ -157,7 +159,8 @@ export function decrypt(
   const bytes = typeof input === 'string' ? new TextEncoder().encode(input) : input;
   // Bytes go through the Node transform: with NDE on, the keystream is removed pipelined.
   return (async () => {
-    const d = createDecryptTransform(opts);
+    // Nothing is returned before the end, so the stream-only signer policy does not apply here.
+    const d = decryptTransformNode(opts, false);
     const plaintext = await throughNode(bytes, d.transform);
     const [{ signer }, info] = await Promise.all([d.done, d.info]);
     return { plaintext, signer, info: isArmored(bytes) ? info : { ...info, sizes: describe(await d.header, false, bytes.length).sizes } };
@@ -265,9 +268,16 @@ function armorTransform(): Transform {
 
 /** A Node decrypting transform with its authenticated header and completion. */
 export interface DecryptTransform {
-  /** Envelope in (binary or armored), plaintext out; provisional until it finishes without error. */
+  /**
+   * Envelope in (binary or armored), plaintext out; provisional **and unsigned** until it finishes
+   * without error and `done` resolves (chunks are released as their tags verify, the signature is
+   * checked at the end).
+   */
   readonly transform: Transform;
-  /** Resolves with the authenticated header, before any plaintext. */
+  /**
+   * Resolves with the authenticated header, before any plaintext. Its `signer` is the key the header
+   * claims, not yet verified; with `requireSigner` it is `null`: the verified signer comes from `done`.
+   */
   readonly info: Promise<EnvelopeInfo>;
   /** Resolves when all input was verified (final chunk, signature), with the verified signer. */
   readonly done: Promise<{ readonly signer: SignerReport | undefined }>;
@@ -277,14 +287,30 @@ export interface DecryptTransform {
 
 /**
  * A Node `Transform` that decrypts in constant memory (same checks and errors as `decrypt`).
+ *
+ * **Signatures and streaming.** Plaintext leaves the transform chunk by chunk, as each chunk's tag
+ * verifies; the signature is checked only at the end. So with `requireSigner` the output is *not yet*
+ * known to come from a required signer while you read it, and this function refuses
+ * (`ERR_CORE_INVALID_ARGUMENT`) unless you also pass `allowUnverifiedOutput: true`, which says you
+ * will hold the output (temporary file then rename, a spool, or discard on error) until `done`
+ * resolves. `info.signer` is then `null`; `done` reports the verified signer. `decryptFile` and the
+ * bytes API are safe without the opt-in.
+ *
+ * @throws NqcCoreError `ERR_CORE_INVALID_ARGUMENT` for `requireSigner` without `allowUnverifiedOutput`
  * @example
  * ```ts
- * const d = createDecryptTransform({ identities });
- * await pipeline(createReadStream('a.nqc'), d.transform, createWriteStream('a'));
- * const { signer } = await d.done;
+ * const d = createDecryptTransform({ identities, requireSigner, allowUnverifiedOutput: true });
+ * await pipeline(createReadStream('a.nqc'), d.transform, createWriteStream('a.tmp'));
+ * const { signer } = await d.done; // only now is a.tmp signed by a required key: rename it
  * ```
  */
 export function createDecryptTransform(opts: DecryptOptions): DecryptTransform {
+  const hide = checkStreamSignerPolicy(opts);
+  return decryptTransformNode(opts, hide);
+}
+
+/** @internal createDecryptTransform without the stream signer policy (callers that hold the output). */
+function decryptTransformNode(opts: DecryptOptions, hide: boolean): DecryptTransform {
   const copts = decryptOptions(nodePlatform, opts);
   const choice = checkNdeChoice(opts?.nde);
   // With NDE: the container does every check with a pass-through inner layer, and the NDE layer is
@@ -321,7 +347,7 @@ export function createDecryptTransform(opts: DecryptOptions): DecryptTransform {
   });
   sniff.pipe(duplex);
   sniff.once('error', (e) => duplex.destroy(e));
-  const info = header.then((h) => describe(h, armored));
+  const info = header.then((h) => (hide ? hideSigner(describe(h, armored)) : describe(h, armored)));
   info.catch(() => undefined);
   const ndeStage = ndeDecryptTransform(
     () => ndeBackend(choice as Exclude<NdeChoice, 'off'>),
@@ -380,7 +406,8 @@ export async function encryptFile(inPath: string, outPath: string, opts: Encrypt
  * @returns the verified signer, if any, and the authenticated header
  */
 export async function decryptFile(inPath: string, outPath: string, opts: DecryptOptions): Promise<{ signer: SignerReport | undefined; info: EnvelopeInfo }> {
-  const d = createDecryptTransform(opts);
+  // The output appears only after everything verified (temp file + rename): no unsigned plaintext.
+  const d = decryptTransformNode(opts, false);
   await replaceOnSuccess(outPath, (tmp) => pipeline(createReadStream(inPath, { highWaterMark: 1 << 20 }), d.transform, createWriteStream(tmp, { flags: 'wx', mode: 0o600 })));
   const [{ signer }, info] = await Promise.all([d.done, d.info]);
   return { signer, info: { ...info, sizes: (await inspectFile(inPath)).sizes } };
@@ -449,16 +476,29 @@ export async function rotateDataKeyFile(inPath: string, outPath: string, opts: R
   if (header.signer && opts.signer === undefined) {
     fail('ERR_CORE_INVALID_ARGUMENT', 'the envelope is signed: pass "signer" to sign the new one, or signer: null to drop the signature');
   }
-  const d = createDecryptTransform({ identities: opts.identities, nde: opts.nde });
+  await runCheckHe(opts, header.he);
+  // The output is written to a temporary file and renamed only after everything verified, so the
+  // stream signer policy does not apply (nothing unverified is ever visible at outPath).
+  const d = decryptTransformNode({ identities: opts.identities, nde: opts.nde, requireSigner: opts.requireSigner }, false);
   const nde = header.suite.innerId ? (opts.nde ?? 'auto') : 'off';
+  // Suite and HE section come from the first (unauthenticated) read; the decrypt pass below reads
+  // the file again and authenticates its header. They must be the same bytes, or a file swapped
+  // between the reads (or a lying FUSE/network mount) could inject HE ciphertexts that would be
+  // re-MACed and re-signed here: checked before the rename.
   const copts = await encryptOptions(
     nodePlatform,
     { recipients: opts.recipients, signer: opts.signer ?? undefined, nde, aead: header.suite.aead, chunkSize: header.suite.chunkSize },
     { he: header.he },
   );
   const e = nde === 'off' ? createEncryptDuplex(copts) : prefetchingEncryptTransform(copts, await ndeBackend(nde));
-  await replaceOnSuccess(outPath, (tmp) => pipeline(createReadStream(inPath, { highWaterMark: 1 << 20 }), d.transform, e, createWriteStream(tmp, { flags: 'wx', mode: 0o600 })));
-  await d.done;
+  await replaceOnSuccess(outPath, async (tmp) => {
+    await pipeline(createReadStream(inPath, { highWaterMark: 1 << 20 }), d.transform, e, createWriteStream(tmp, { flags: 'wx', mode: 0o600 }));
+    await d.done;
+    const authenticated = await d.header;
+    if (authenticated.bytes.length !== bytes.length || !timingSafeEqual(authenticated.bytes, bytes)) {
+      fail('ERR_CORE_INVALID_ARGUMENT', `${inPath} changed while it was read (the authenticated header differs from the first read): nothing written`);
+    }
+  });
 }
 
 /** Options of {@link openEnvelopeFile}. */
@@ -498,12 +538,39 @@ export async function openEnvelopeFile(path: string, opts: OpenFileOptions): Pro
   }
 }
 
+/** Options of {@link loadIdentities}. */
+export interface LoadIdentitiesOptions {
+  /** Passphrase, used only when the file is passphrase-protected (a plain file ignores it). */
+  readonly passphrase?: string | undefined;
+  /**
+   * Refuse a plain (unprotected) file (`ERR_PQL_IDENTITY_FILE`): set it when the file is known to be
+   * protected, so that someone who can replace the file cannot swap in plaintext keys of their own.
+   * Default false (plain or protected, as the file says).
+   */
+  readonly requireProtected?: boolean | undefined;
+}
+
 /**
  * Reads an identity file (plain or passphrase-protected) and returns its identities and signing keys,
- * ready for `decrypt({ identities })` and `encrypt({ signer })`.
- * @throws NqcPqlError `ERR_PQL_IDENTITY_FILE`, `ERR_PQL_BAD_PASSPHRASE`; fs errors pass through
+ * ready for `decrypt({ identities })` and `encrypt({ signer })`. The file is read once; `passphrase` is
+ * passed to pql only when that text is protected (pql refuses a passphrase for a plain file), unless
+ * `requireProtected` asks to refuse plain files.
+ * @throws NqcPqlError `ERR_PQL_IDENTITY_FILE` (malformed, no keys, passphrase missing, plain file with
+ *   `requireProtected`), `ERR_PQL_BAD_PASSPHRASE`; fs errors pass through
+ * @example
+ * ```ts
+ * const { identities, signingKeys } = await loadIdentities('key.txt', { passphrase });
+ * ```
  */
-export async function loadIdentities(path: string, options?: { passphrase?: string }): Promise<{ identities: Identity[]; signingKeys: SigningKey[] }> {
-  const c = await readIdentityFile(path, options);
+export async function loadIdentities(path: string, options?: LoadIdentitiesOptions): Promise<{ identities: Identity[]; signingKeys: SigningKey[] }> {
+  if (options !== undefined && (typeof options !== 'object' || options === null)) fail('ERR_CORE_INVALID_ARGUMENT', '"options" expected an object like { passphrase }');
+  const st = await stat(path);
+  if (!st.isFile()) throw new NqcPqlError('ERR_PQL_IDENTITY_FILE', `${path} is not a regular file`);
+  if (st.size > MAX_IDENTITY_FILE_LENGTH) throw new NqcPqlError('ERR_PQL_IDENTITY_FILE', `identity file too large: ${st.size} bytes`);
+  const text = await readFile(path, 'utf8');
+  const encrypted = isEncryptedIdentityFile(text);
+  if (options?.requireProtected === true && !encrypted) throw new NqcPqlError('ERR_PQL_IDENTITY_FILE', `${path} is not passphrase-protected`);
+  const passphrase = options?.passphrase;
+  const c = parseIdentityFile(text, encrypted && passphrase !== undefined ? { passphrase } : {});
   return { identities: c.identities, signingKeys: c.signingKeys };
 }

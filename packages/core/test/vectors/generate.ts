@@ -6,8 +6,9 @@
 // `deterministic: false` and are only checked by opening them.
 //
 // Regenerate: NQC_WRITE_VECTORS=1 pnpm test vectors
+import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { encryptEnvelope, parseHeader, type Stanza } from '@nqc/container';
+import { deriveKeys, encryptEnvelope, parseHeader, type Stanza } from '@nqc/container';
 import { getSignature, wrapToRecipients } from '@nqc/pql';
 import { encryptAny } from '../../src/envelope.js';
 import { browserPlatform } from '../../src/nde.js';
@@ -260,6 +261,33 @@ export async function generateCorpus(he?: HeClient): Promise<CoreVector[]> {
     const broken = [...lines.slice(0, 2), lines[2]!.slice(0, 60), lines[2]!.slice(60) + lines[3]!, ...lines.slice(4)].join('\n') + '\n';
     add({ name: 'fail_armor_noncanonical', description: 'armor with a short line in the middle', expect: 'ERR_FORMAT_ARMOR', identity: 'alice', kind: 'bytes', bytes: utf8(broken) }, true);
   }
+
+  {
+    // Key commitment (FORMAT.md section 2): the signed suite commits to alice's file key K1; the
+    // stanzas are replaced by a wrap of another key K2 and the MAC recomputed under K2 (what a
+    // dishonest signer with a GCM/Poly1305 key collision would ship). The MAC verifies; the commitment does not.
+    const forged = await R('fail_key_commitment_mismatch', async () => {
+      const k2 = globalThis.crypto.getRandomValues(new Uint8Array(32));
+      const { sections, rest } = split(xw);
+      const stanzaBody = parseHeader(bin(await encryptEnvelope(new Uint8Array(0), { fileKey: k2, stanzas: wrapToRecipients(k2, [alice.recipient()]) }))).bytes;
+      const st = split(stanzaBody).sections.find((x) => x.type === STANZAS_SECTION)!;
+      const replaced = sections.map((x) => (x.type === STANZAS_SECTION ? st : x));
+      const unmaced = join(xw, replaced, new Uint8Array(32), new Uint8Array(0));
+      const mac = hmac(sha256, deriveKeys(k2, parseHeader(xw).suite.salt).header, unmaced.subarray(0, unmaced.length - 32));
+      return join(xw, replaced, mac, rest);
+    });
+    add({ name: 'fail_key_commitment_mismatch', description: 'valid MAC under a second file key (re-wrapped stanzas), but the signed suite commits to the first key: refused', expect: 'ERR_FORMAT_DECRYPT_FAILED', identity: 'alice', kind: 'bytes', bytes: bin(forged) });
+  }
+
+  {
+    // An ML-DSA-65 signature under pql's default context nqc/v1/sig (what an application signing
+    // arbitrary 32-byte messages would return): envelopes verify under nqc/v1/envelope only.
+    const oracle = { algorithm: signer.algorithm, publicKey: signer.publicKey, keyId: signer.keyId, sign: (m: Uint8Array) => signer.sign(m) };
+    const byOracle = bin(await R('fail_signature_default_context', () => encrypt(text, { recipients: alice.recipient(), signer: oracle, nde: 'reference' })));
+    add({ name: 'fail_signature_default_context', description: 'signed by the required key, but under the default signing context instead of nqc/v1/envelope', expect: 'ERR_FORMAT_SIGNATURE_INVALID', identity: 'alice', requireSigner: 'signer', kind: 'bytes', bytes: byOracle });
+  }
+
+  add({ name: 'fail_armor_leading_whitespace', description: '1025 bytes of whitespace before the armor BEGIN line (at most 1024)', expect: 'ERR_FORMAT_ARMOR', identity: 'alice', kind: 'bytes', bytes: utf8(' '.repeat(1025) + arm) }, true);
 
   add({ name: 'fail_truncated_header', description: 'envelope cut inside the header', expect: 'ERR_FORMAT_TRUNCATED', identity: 'alice', kind: 'bytes', bytes: xw.slice(0, 100) });
 
