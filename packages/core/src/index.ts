@@ -90,14 +90,18 @@ export function encrypt(
  * Every key-dependent failure (no identity matches, wrong MAC, a tampered, truncated, reordered or
  * extended payload) is one error: NqcFormatError `ERR_FORMAT_DECRYPT_FAILED`, message `could not
  * decrypt`. Structural problems have their own `ERR_FORMAT_*` codes and are detected before any key
- * is used. For a stream, the output must be treated as provisional until the stream closes without
- * error (the final chunk is released only after the end and the signature are checked).
+ * is used. For a stream, the output must be treated as provisional **and unsigned** until the stream
+ * closes without error and `done` resolves: chunks are released as their tags verify, the final chunk
+ * only after the end and the signature are checked. Hence a stream with `requireSigner` is refused
+ * unless `allowUnverifiedOutput: true` is passed (then `info.signer` is `null`; `done` reports the
+ * verified signer). Bytes input returns nothing before everything verified.
  *
  * @param input - the envelope
- * @param opts - identities (required), requireSigner, nde
+ * @param opts - identities (required), requireSigner, nde, allowUnverifiedOutput (streams)
  * @returns `{ plaintext, signer, info }` for bytes; `{ stream, info, done }` for a stream
  * @throws NqcFormatError (see FORMAT.md section 10), NqcCoreError `ERR_CORE_SIGNER_UNTRUSTED`,
- *   `ERR_CORE_KEY`, NqcPqlError `ERR_PQL_STANZA_MALFORMED`
+ *   `ERR_CORE_KEY`, `ERR_CORE_INVALID_ARGUMENT` (stream with `requireSigner` without
+ *   `allowUnverifiedOutput`), NqcPqlError `ERR_PQL_STANZA_MALFORMED`
  * @example
  * ```ts
  * const { plaintext, signer } = await decrypt(env, { identities: [secretKeyString], requireSigner: 'nqc-pub-mldsa65-1...' });
@@ -163,6 +167,8 @@ export function updateRecipients(envelope: Uint8Array | string, opts: UpdateReci
  * can take that back), but neither its identity nor the old file key opens the new envelope.
  * The HE fields are the same ciphertexts, so whoever holds the HE secret key still decrypts them.
  * A signed envelope must be re-signed (`signer`) or its signature dropped explicitly (`signer: null`).
+ * Re-signing vouches for content this call did not check unless you pass `requireSigner` (the old
+ * envelope must be signed by one of those keys) and/or `checkHe` (inspect the HE section kept).
  *
  * @param envelope - binary or armored envelope, in memory
  * @param opts - identities that open it now, new recipients, signer, nde

@@ -467,7 +467,10 @@ export async function updateRecipientsFile(inPath: string, outPath: string, opts
 
 /**
  * `rotateDataKey` for files, in constant memory: decrypts the stream and re-encrypts it under a new
- * file key (same suite and HE section). The output appears only when both sides verified.
+ * file key (same suite and HE section). The output appears only when both sides verified, the old
+ * signature too when `requireSigner` is given, and when the header authenticated by the decrypt pass
+ * is byte-for-byte the header the suite and HE section were taken from (the file is read twice).
+ * @throws as `rotateDataKey`; `ERR_CORE_INVALID_ARGUMENT` when the file changed between the reads
  */
 export async function rotateDataKeyFile(inPath: string, outPath: string, opts: RotateDataKeyOptions): Promise<void> {
   const { header: bytes } = await readHeaderBytes(inPath);
