@@ -98,7 +98,17 @@ interface Sink {
   off: number;
 }
 
-/** @internal Incremental strict dearmorer: bounded memory (one line). */
+/**
+ * Incremental strict dearmorer (FORMAT.md section 9) in bounded memory (one line of at most 1 KiB):
+ * `push` armored bytes as they arrive, get the decoded binary pieces back; `finish` at the end.
+ * @throws NqcFormatError `ERR_FORMAT_ARMOR` on anything but canonical armor
+ * @example
+ * ```ts
+ * const d = new Dearmorer();
+ * for await (const piece of text) for (const bin of d.push(piece)) handle(bin);
+ * for (const bin of d.finish()) handle(bin);
+ * ```
+ */
 export class Dearmorer {
   #state: 'begin' | 'body' | 'end' = 'begin';
   #line: number[] = [];

@@ -61,4 +61,4 @@ export {
 } from './random-access.js';
 export { encryptEnvelope, decryptEnvelope } from './envelope.js';
 export { verifyEnvelopeSignature } from './verify.js';
-export { armor, dearmor, isArmored, createArmorStream, ARMOR_BEGIN, ARMOR_END, ARMOR_LINE_LENGTH } from './armor.js';
+export { armor, dearmor, Dearmorer, isArmored, createArmorStream, ARMOR_BEGIN, ARMOR_END, ARMOR_LINE_LENGTH } from './armor.js';
