@@ -47,7 +47,9 @@ export function registerDecrypt(program: Command, ctx: CliContext): void {
       for (const path of flags.identity) identities.push(...(await loadIdentityFile(ctx, path, flags.passphraseFd)).identities);
       if (identities.length === 0) throw new CliError('ERR_CLI_KEY_FILE', 'the identity files hold no decryption key');
       const requireSigner = flags.verify?.map(readVerifyingKey);
-      const d = createDecryptTransform({ identities, requireSigner, nde: flags.nde });
+      // allowUnverifiedOutput: plaintext goes to an atomic file (-o) or to the spool below, never to the
+      // user, until `done` has verified the signature.
+      const d = createDecryptTransform({ identities, requireSigner, nde: flags.nde, allowUnverifiedOutput: true });
       const source = openInput(ctx, input);
       // With --verify, the signature is the only proof of origin (anyone can encrypt to you), and it is
       // checked at the end of the stream: so plaintext bound for stdout is spooled to a private
