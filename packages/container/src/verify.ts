@@ -16,8 +16,9 @@ async function readExact(src: SeekableSource, offset: number, length: number): P
 
 /**
  * Verifies an envelope's signature without any key, reading the source once in 1 MiB pieces (constant
- * memory). It proves who signed the suite, salt, HE section and payload ciphertext; it does not
- * authenticate the stanzas (they are not signed) and does not decrypt anything.
+ * memory). It proves who signed the suite (salt and key commitment included), HE section and payload
+ * ciphertext; it does not authenticate the stanzas (they are not signed), cannot check the key
+ * commitment against a file key (opening the envelope does that), and does not decrypt anything.
  *
  * @param source - the envelope (use `bytesSource(bytes)` for bytes in memory, `fileSource` on Node)
  * @param verify - checks `signature` over `transcript` for the signer named in the header
