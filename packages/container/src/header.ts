@@ -312,7 +312,10 @@ export function encodeHeader(fields: HeaderFields, fileKey: Uint8Array): Uint8Ar
 // ---------------------------------------------------------------------------------------------------
 // Parsing
 
-/** @internal Throws `ERR_FORMAT_MAGIC` unless `bytes` (possibly shorter than the magic) starts it. */
+/**
+ * Throws `ERR_FORMAT_MAGIC` unless `bytes` (possibly shorter than the magic, e.g. the first bytes of
+ * a stream) is a prefix of an envelope's magic or starts with it: rejects a wrong input early.
+ */
 export function checkMagicPrefix(bytes: Uint8Array): void {
   checkBytes('bytes', bytes);
   const n = Math.min(bytes.length, MAGIC_BYTES.length);

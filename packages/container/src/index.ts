@@ -18,6 +18,7 @@ export {
   SECTION,
   encodeHeader,
   parsePrelude,
+  checkMagicPrefix,
   parseHeader,
   verifyHeaderMac,
   rewriteHeader,

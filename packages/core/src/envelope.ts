@@ -1,6 +1,7 @@
 // encrypt / decrypt / inspect over bytes and Web Streams, for any platform (browser or Node).
 import {
   armor as armorBytes,
+  checkMagicPrefix,
   createArmorStream,
   Dearmorer,
   decryptEngine,
@@ -363,7 +364,7 @@ async function inspectStream(input: ReadableStream<Uint8Array>): Promise<Envelop
     have += b.length;
     if (headerLength < 0) {
       if (have < PRELUDE_LENGTH) {
-        parsePrelude(concat(parts)); // a wrong magic fails early (small: < 12 bytes)
+        checkMagicPrefix(concat(parts)); // a wrong magic fails early (small: < 12 bytes)
         return;
       }
       const all = concat(parts);

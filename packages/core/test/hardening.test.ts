@@ -160,6 +160,10 @@ describe('#5 inspect on streams is bounded', () => {
     expect([info.armored, info.sizes?.plaintext]).toEqual([true, 200_000]);
     expect(await codeOf(() => inspect(streamOf(new TextEncoder().encode(' '.repeat(1025) + env), 100)))).toBe('ERR_FORMAT_ARMOR');
     expect(await codeOf(() => inspect(streamOf(new TextEncoder().encode('  nqc-env'))))).toBe('ERR_FORMAT_MAGIC');
+    // pieces shorter than the 12-byte prelude (this used to fail with ERR_FORMAT_TRUNCATED)
+    const bin = (await encrypt(seeded('s5c', 10), { recipients: alice.recipient(), nde: 'off' })) as Uint8Array;
+    for (const piece of [1, 5, 11]) expect([piece, (await inspect(streamOf(bin, piece))).sizes?.plaintext]).toEqual([piece, 10]);
+    expect(await codeOf(() => inspect(streamOf(Uint8Array.of(0x6e, 0x71, 0x78), 1)))).toBe('ERR_FORMAT_MAGIC');
   });
 });
 
