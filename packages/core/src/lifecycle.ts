@@ -79,9 +79,10 @@ export async function rotateDataKeyBytes(platform: Platform, envelope: Uint8Arra
   if (header.signer && opts.signer === undefined) {
     fail('ERR_CORE_INVALID_ARGUMENT', 'the envelope is signed: pass "signer" to sign the new one, or signer: null to drop the signature');
   }
-  // `bytes` is one buffer: the header parsed above is the one the decryption authenticates.
-  const opened = (await decryptAny(platform, bytes, { identities: opts.identities, nde: opts.nde, requireSigner: opts.requireSigner })) as DecryptResult;
+  // `bytes` is one buffer: the header parsed above is the one the decryption authenticates (a
+  // refusal by checkHe or a failed authentication both leave no output).
   await runCheckHe(opts, header.he);
+  const opened = (await decryptAny(platform, bytes, { identities: opts.identities, nde: opts.nde, requireSigner: opts.requireSigner })) as DecryptResult;
   const out = (await encryptAny(
     platform,
     opened.plaintext,
