@@ -1,6 +1,7 @@
 // ASCII armor (FORMAT.md section 9): PEM-style, strict. Canonical base64 (RFC 4648 section 4, padded),
 // 64 characters per line, the last line 1-64; exact BEGIN/END lines. Tolerated: CRLF line endings and
 // whitespace before the BEGIN line and after the END line. Nothing else.
+import { concatBytes } from './bytes.js';
 import { fail } from './errors.js';
 import { LIMITS } from './limits.js';
 
@@ -208,16 +209,7 @@ export function dearmor(text: string | Uint8Array): Uint8Array {
   const bytes = typeof text === 'string' ? new TextEncoder().encode(text) : text;
   if (!(bytes instanceof Uint8Array)) fail('ERR_FORMAT_INVALID_ARGUMENT', '"text" expected string or Uint8Array');
   const d = new Dearmorer();
-  const parts = [...d.push(bytes), ...d.finish()];
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  n = 0;
-  for (const p of parts) {
-    out.set(p, n);
-    n += p.length;
-  }
-  return out;
+  return concatBytes([...d.push(bytes), ...d.finish()]);
 }
 
 /** A Web Stream that armors binary input (bounded memory). */

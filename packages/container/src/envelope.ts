@@ -1,5 +1,6 @@
 // One-shot helpers over the streams, for inputs that fit in memory.
 import { isArmored } from './armor.js';
+import { concatBytes } from './bytes.js';
 import { fail } from './errors.js';
 import type { ParsedHeader } from './header.js';
 import { createDecryptStream, createEncryptStream, type DecryptOptions, type EncryptOptions } from './stream.js';
@@ -14,13 +15,7 @@ async function collect(readable: ReadableStream<Uint8Array>): Promise<Uint8Array
     parts.push(value);
     n += value.length;
   }
-  const out = new Uint8Array(n);
-  n = 0;
-  for (const p of parts) {
-    out.set(p, n);
-    n += p.length;
-  }
-  return out;
+  return concatBytes(parts, n);
 }
 
 function source(bytes: Uint8Array, piece = 1 << 20): ReadableStream<Uint8Array> {

@@ -2,6 +2,7 @@
 // chunks (INNER_BATCH x chunk size), the signature trailer and one header are buffered.
 import { equalBytes } from '@noble/ciphers/utils.js';
 import { Dearmorer, isArmored } from './armor.js';
+import { concatBytes } from './bytes.js';
 import { checkBytes, decryptFailed, fail } from './errors.js';
 import {
   DEFAULT_CHUNK_SIZE,
@@ -384,7 +385,7 @@ export function decryptEngine(opts: DecryptOptions): DecryptEngine {
         sniffedLength += bytes.length;
         return;
       }
-      const all = sniffed.length ? concat([...sniffed, bytes]) : bytes;
+      const all = sniffed.length ? concatBytes([...sniffed, bytes]) : bytes;
       sniffed = [];
       mode = isArmored(all) ? 'armor' : 'binary';
       bytes = all;
@@ -415,7 +416,7 @@ export function decryptEngine(opts: DecryptOptions): DecryptEngine {
     end: (emit) =>
       guard(async () => {
         if (mode === 'sniff') {
-          const all = concat(sniffed);
+          const all = concatBytes(sniffed);
           if (all.length === 0 || !all.some((c) => c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d)) fail('ERR_FORMAT_TRUNCATED', 'empty input');
         }
         if (mode === 'armor') {
@@ -460,15 +461,3 @@ function peek(q: ByteQueue): Uint8Array {
   return b.subarray(0, n);
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  n = 0;
-  for (const p of parts) {
-    out.set(p, n);
-    n += p.length;
-  }
-  return out;
-}

@@ -24,6 +24,7 @@ import {
   type RandomAccessEnvelope,
   type SeekableSource,
 } from '@nqc/container';
+import { concatBytes } from '@noble/hashes/utils.js';
 import { fail } from './errors.js';
 import { describe, type EnvelopeInfo } from './info.js';
 import {
@@ -419,16 +420,7 @@ export async function inspectAny(input: Uint8Array | string | ReadableStream<Uin
 }
 
 function concat(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  n = 0;
-  for (const p of parts) {
-    out.set(p, n);
-    n += p.length;
-  }
-  return out;
+  return parts.length === 1 ? parts[0]! : concatBytes(...parts);
 }
 
 /** Options of `openEnvelope`. */
