@@ -166,6 +166,15 @@ describe('nqc rekey / rotate', () => {
     expect(JSON.parse(nqc(d, ['inspect', '--json', 'rot.nqc']).stdout.toString()).signer).toBeNull();
   });
 
+  it('rekey --in-place replaces the input atomically', () => {
+    writeFileSync(join(d, 'inplace.nqc'), read('two.nqc'));
+    expect(nqc(d, ['rekey', '-i', 'alice.key', '-R', 'carol.pub', '--in-place', 'inplace.nqc']).status).toBe(0);
+    expect(nqc(d, ['decrypt', '-i', 'carol.key', '-o', 'inplace.out', 'inplace.nqc']).status).toBe(0);
+    expect(read('inplace.out').equals(plain)).toBe(true);
+    expect(nqc(d, ['decrypt', '-i', 'alice.key', 'inplace.nqc']).status).toBe(1);
+    expect(readdirSync(d).filter((f) => f.includes('nqc-tmp'))).toEqual([]);
+  });
+
   it('needs -o or --in-place', () => {
     expect(nqc(d, ['rekey', '-i', 'bob.key', '-R', 'bob.pub', 'two.nqc']).stderr).toBe(
       'nqc: give -o FILE for the new envelope, or --in-place to replace the input\n',
