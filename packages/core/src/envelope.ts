@@ -24,7 +24,6 @@ import {
   type RandomAccessEnvelope,
   type SeekableSource,
 } from '@nqc/container';
-import { concatBytes } from '@noble/hashes/utils.js';
 import { fail } from './errors.js';
 import { describe, type EnvelopeInfo } from './info.js';
 import {
@@ -186,22 +185,13 @@ export function bytesStream(bytes: Uint8Array, piece = 1 << 20): ReadableStream<
 /** @internal Reads a stream to the end into one array. */
 export async function collect(readable: ReadableStream<Uint8Array>): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
-  let n = 0;
   const reader = readable.getReader();
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
     parts.push(value);
-    n += value.length;
   }
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(n);
-  n = 0;
-  for (const p of parts) {
-    out.set(p, n);
-    n += p.length;
-  }
-  return out;
+  return concat(parts);
 }
 
 function isStream(x: unknown): x is ReadableStream<Uint8Array> {
@@ -419,8 +409,18 @@ export async function inspectAny(input: Uint8Array | string | ReadableStream<Uin
   return inspectBytes(bytes, armored);
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  return parts.length === 1 ? parts[0]! : concatBytes(...parts);
+/** Joins pieces into one array (no copy for a single piece; no argument spread, so any count works). */
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  n = 0;
+  for (const p of parts) {
+    out.set(p, n);
+    n += p.length;
+  }
+  return out;
 }
 
 /** Options of `openEnvelope`. */
