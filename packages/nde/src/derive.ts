@@ -109,8 +109,9 @@ export class _ParamCache {
       return this.#params;
     }
     this.clear();
-    this.#key = key.slice();
-    this.#salt = salt.slice();
+    // Real copies: on a Node Buffer, slice() is a view, and wiping it would wipe the caller's key.
+    this.#key = new Uint8Array(key);
+    this.#salt = new Uint8Array(salt);
     this.#params = _deriveParams(key, salt);
     return this.#params;
   }

@@ -73,8 +73,9 @@ export class _ChunkBatcher {
     const first = opts.firstIndex ?? 0;
     _checkIndex(first, 'firstIndex');
     this.#backend = backend;
-    this.#key = opts.key.slice();
-    this.#salt = opts.salt.slice();
+    // Real copies (Buffer.prototype.slice is a view): the caller may reuse its buffers, and flush wipes ours.
+    this.#key = new Uint8Array(opts.key);
+    this.#salt = new Uint8Array(opts.salt);
     this.#decrypt = mode === 'decrypt';
     this.#chunkSize = chunkSize;
     this.#batch = batch;

@@ -35,7 +35,7 @@ export function _packJob(params: NdeParams, items: readonly NdeChunk[], decrypt:
   // Own copies of the weights: a job may wait in the pool's queue while another caller's key replaces
   // (and wipes) the cached parameters. The caller wipes these copies with _wipeJob when done.
   const { w1, z1, w2, z2 } = params;
-  return { batch: items.length, blocks, data, iv, w1: w1.slice(), z1: z1.slice(), w2: w2.slice(), z2: z2.slice(), decrypt };
+  return { batch: items.length, blocks, data, iv, w1: new Uint8Array(w1), z1: new Uint8Array(z1), w2: new Uint8Array(w2), z2: new Uint8Array(z2), decrypt };
 }
 
 /** Cuts the model's output back into per-chunk results. @internal */
