@@ -63,6 +63,7 @@ import {
 } from './records-api.js';
 
 export * from './index.js';
+export { verifySignatureFile } from './verify-file.js';
 
 // ---------------------------------------------------------------------------------------------------
 // Platform: node:crypto + lazily created NDE backends (cached per choice, closed by closeNde()).
