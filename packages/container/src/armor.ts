@@ -1,6 +1,7 @@
 // ASCII armor (FORMAT.md section 9): PEM-style, strict. Canonical base64 (RFC 4648 section 4, padded),
 // 64 characters per line, the last line 1-64; exact BEGIN/END lines. Tolerated: CRLF line endings and
-// whitespace before the BEGIN line and after the END line. Nothing else.
+// whitespace before the BEGIN line (at most LIMITS.maxLeadingWhitespace bytes) and after the END line.
+// Nothing else. EncodingSniffer is the one armor-or-binary rule every reader uses.
 import { concatBytes } from './bytes.js';
 import { fail } from './errors.js';
 import { LIMITS } from './limits.js';
@@ -122,6 +123,16 @@ export class Dearmorer {
     const out: Sink = { buf: new Uint8Array(Math.ceil(((bytes.length + this.#line.length) * 3) / 4) + 3), off: 0 };
     let start = 0;
     for (;;) {
+      if (this.#state === 'begin' && this.#line.length === 0) {
+        // Whitespace before BEGIN (line breaks included) is counted against its own limit, never
+        // buffered as part of a line: 1024 spaces then BEGIN on one line is valid armor.
+        let i = start;
+        while (i < bytes.length && isSpace(bytes[i]!)) i++;
+        this.#leading += i - start;
+        if (this.#leading > LIMITS.maxLeadingWhitespace) failLeadingWhitespace();
+        start = i;
+        if (start === bytes.length) return [];
+      }
       const nl = bytes.indexOf(0x0a, start);
       const end = nl < 0 ? bytes.length : nl;
       if (this.#line.length + (end - start) > MAX_LINE) fail('ERR_FORMAT_ARMOR', 'armor line too long');
@@ -149,14 +160,11 @@ export class Dearmorer {
 
   #processLine(raw: Uint8Array, out: Sink): void {
     if (this.#state === 'begin' || this.#state === 'end') {
+      // In 'begin', push() has already consumed the whitespace before the line: a === 0 there.
       let a = 0;
       let b = raw.length;
       while (a < b && isSpace(raw[a]!)) a++;
       while (b > a && isSpace(raw[b - 1]!)) b--;
-      if (this.#state === 'begin') {
-        this.#leading += a === b ? raw.length + 1 : a;
-        if (this.#leading > LIMITS.maxLeadingWhitespace) fail('ERR_FORMAT_ARMOR', `more than ${LIMITS.maxLeadingWhitespace} bytes of whitespace before the armor BEGIN line`);
-      }
       if (a === b) return;
       if (this.#state === 'end') fail('ERR_FORMAT_ARMOR', 'data after the armor END line');
       if (!asciiEquals(raw.subarray(a, b), ARMOR_BEGIN)) fail('ERR_FORMAT_ARMOR', 'invalid armor BEGIN line');
@@ -180,11 +188,70 @@ export class Dearmorer {
   }
 }
 
-/** True when `bytes` (after optional whitespace) starts like an armored envelope. */
+function failLeadingWhitespace(): never {
+  fail('ERR_FORMAT_ARMOR', `more than ${LIMITS.maxLeadingWhitespace} bytes of whitespace before the armor BEGIN line`);
+}
+
+/** How an envelope is encoded: ASCII armor or binary. */
+export type EnvelopeEncoding = 'armor' | 'binary';
+
+/**
+ * Detects an envelope's encoding from its first bytes, fed in any pieces: the one rule of FORMAT.md
+ * section 9 that every reader (decrypt, inspect, file and stream paths) uses. Armor when the first
+ * byte that is not whitespace (space, tab, CR, LF) is `-`, binary otherwise; more than
+ * `LIMITS.maxLeadingWhitespace` whitespace bytes first is an error whatever follows. Whitespace before a
+ * binary envelope is not skipped: the header parser then reports `ERR_FORMAT_MAGIC`.
+ * @example
+ * ```ts
+ * const sniffer = new EncodingSniffer();
+ * for await (const piece of input) if (sniffer.push(piece)) break; // 'armor' | 'binary'
+ * ```
+ */
+export class EncodingSniffer {
+  #whitespace = 0;
+  #encoding: EnvelopeEncoding | undefined;
+
+  /** The encoding, once a byte other than whitespace was seen. */
+  get encoding(): EnvelopeEncoding | undefined {
+    return this.#encoding;
+  }
+
+  /** Whitespace bytes seen before the first other byte. */
+  get whitespace(): number {
+    return this.#whitespace;
+  }
+
+  /**
+   * Feeds the input's next bytes (ignored once the encoding is known).
+   * @returns the encoding, or undefined while only whitespace has been seen
+   * @throws NqcFormatError `ERR_FORMAT_ARMOR` after more than `LIMITS.maxLeadingWhitespace` whitespace bytes
+   */
+  push(bytes: Uint8Array): EnvelopeEncoding | undefined {
+    if (this.#encoding) return this.#encoding;
+    let i = 0;
+    while (i < bytes.length && isSpace(bytes[i]!)) i++;
+    this.#whitespace += i;
+    if (this.#whitespace > LIMITS.maxLeadingWhitespace) failLeadingWhitespace();
+    if (i < bytes.length) this.#encoding = bytes[i] === 0x2d ? 'armor' : 'binary';
+    return this.#encoding;
+  }
+}
+
+/**
+ * The encoding of the envelope whose first bytes are `bytes` ({@link EncodingSniffer} in one call).
+ * @returns 'armor', 'binary', or undefined when `bytes` is empty or only whitespace
+ * @throws NqcFormatError `ERR_FORMAT_ARMOR` after more than `LIMITS.maxLeadingWhitespace` whitespace bytes
+ */
+export function detectEncoding(bytes: Uint8Array): EnvelopeEncoding | undefined {
+  return new EncodingSniffer().push(bytes);
+}
+
+/**
+ * True when `bytes` starts like an armored envelope ({@link detectEncoding} is `'armor'`).
+ * @throws NqcFormatError `ERR_FORMAT_ARMOR` after more than `LIMITS.maxLeadingWhitespace` whitespace bytes
+ */
 export function isArmored(bytes: Uint8Array): boolean {
-  let i = 0;
-  while (i < bytes.length && isSpace(bytes[i]!)) i++;
-  return i < bytes.length && bytes[i] === 0x2d;
+  return detectEncoding(bytes) === 'armor';
 }
 
 /**

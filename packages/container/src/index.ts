@@ -62,4 +62,5 @@ export {
 } from './random-access.js';
 export { encryptEnvelope, decryptEnvelope } from './envelope.js';
 export { verifyEnvelopeSignature } from './verify.js';
-export { armor, dearmor, Dearmorer, isArmored, createArmorStream, ARMOR_BEGIN, ARMOR_END, ARMOR_LINE_LENGTH } from './armor.js';
+export { armor, dearmor, Dearmorer, detectEncoding, EncodingSniffer, isArmored, createArmorStream, ARMOR_BEGIN, ARMOR_END, ARMOR_LINE_LENGTH } from './armor.js';
+export type { EnvelopeEncoding } from './armor.js';

@@ -1,7 +1,7 @@
 // Streaming encryption and decryption over Web Streams, in constant memory: at most one batch of
 // chunks (INNER_BATCH x chunk size), the signature trailer and one header are buffered.
 import { equalBytes } from '@noble/ciphers/utils.js';
-import { Dearmorer, isArmored } from './armor.js';
+import { Dearmorer, EncodingSniffer } from './armor.js';
 import { concatBytes } from './bytes.js';
 import { checkBytes, decryptFailed, fail } from './errors.js';
 import {
@@ -29,7 +29,6 @@ import {
   type SignatureVerifier,
   type Signer,
 } from './payload.js';
-import { LIMITS } from './limits.js';
 import { nobleProvider, type AeadName, type CryptoProvider } from './provider.js';
 
 /** Options of {@link createEncryptStream}. */
@@ -291,7 +290,7 @@ export function decryptEngine(opts: DecryptOptions): DecryptEngine {
   let index = 0;
   let batch: { index: number; data: Uint8Array }[] = [];
   let sniffed: Uint8Array[] = [];
-  let sniffedLength = 0;
+  const sniffer = new EncodingSniffer();
 
   const release = async (items: { index: number; data: Uint8Array }[], emit: Emit) => {
     if (!items.length) return;
@@ -375,19 +374,14 @@ export function decryptEngine(opts: DecryptOptions): DecryptEngine {
     if (mode === 'sniff') {
       // Leading whitespace (allowed before armor only) is capped and kept as pieces: concatenated once,
       // when the first other byte arrives (no O(n^2) re-concatenation, no unbounded buffer).
-      let i = 0;
-      while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x09 || bytes[i] === 0x0a || bytes[i] === 0x0d)) i++;
-      if (sniffedLength + i > LIMITS.maxLeadingWhitespace) {
-        fail('ERR_FORMAT_ARMOR', `more than ${LIMITS.maxLeadingWhitespace} bytes of whitespace before the armor BEGIN line`);
-      }
-      if (i === bytes.length) {
+      const encoding = sniffer.push(bytes);
+      if (!encoding) {
         sniffed.push(bytes);
-        sniffedLength += bytes.length;
         return;
       }
       const all = sniffed.length ? concatBytes([...sniffed, bytes]) : bytes;
       sniffed = [];
-      mode = isArmored(all) ? 'armor' : 'binary';
+      mode = encoding;
       bytes = all;
       if (mode === 'armor') dearmorer = new Dearmorer();
     }
@@ -415,10 +409,7 @@ export function decryptEngine(opts: DecryptOptions): DecryptEngine {
       }),
     end: (emit) =>
       guard(async () => {
-        if (mode === 'sniff') {
-          const all = concatBytes(sniffed);
-          if (all.length === 0 || !all.some((c) => c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d)) fail('ERR_FORMAT_TRUNCATED', 'empty input');
-        }
+        if (mode === 'sniff') fail('ERR_FORMAT_TRUNCATED', 'empty input'); // nothing, or only whitespace
         if (mode === 'armor') {
           for (const p of dearmorer!.finish()) queue.push(p);
           await onBinary(emit);

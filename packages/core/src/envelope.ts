@@ -6,10 +6,11 @@ import {
   Dearmorer,
   decryptEngine,
   dearmor,
+  detectEncoding,
+  EncodingSniffer,
   encryptEngine,
   FILE_KEY_LENGTH,
   isArmored,
-  LIMITS,
   NqcFormatError,
   openRandomAccess,
   parseHeader,
@@ -237,7 +238,9 @@ export function encryptAny(
 export function binaryEnvelope(envelope: Uint8Array | string): { bytes: Uint8Array; armored: boolean } {
   if (typeof envelope === 'string') return { bytes: dearmor(envelope), armored: true };
   if (!(envelope instanceof Uint8Array)) fail('ERR_CORE_INVALID_ARGUMENT', '"envelope" expected Uint8Array, armored string or ReadableStream');
-  if (isArmored(envelope)) return { bytes: dearmor(envelope), armored: true };
+  const encoding = detectEncoding(envelope); // the one armor rule, as every reader
+  if (encoding === 'armor') return { bytes: dearmor(envelope), armored: true };
+  if (encoding === undefined && envelope.length) throw new NqcFormatError('ERR_FORMAT_TRUNCATED', 'empty input'); // only whitespace
   return { bytes: envelope, armored: false };
 }
 
@@ -268,7 +271,7 @@ function decryptTransform(platform: Platform, opts: DecryptOptions, hide = false
   const copts = decryptOptions(platform, opts);
   const engine = decryptEngine(copts);
   let armored = false;
-  let sniffed = false;
+  const sniffer = new EncodingSniffer();
   let headerInfo: EnvelopeInfo | undefined;
   const info = engine.header.then((h) => (headerInfo = describe(h, armored))).then((i) => (hide ? hideSigner(i) : i));
   info.catch(() => undefined);
@@ -290,13 +293,7 @@ function decryptTransform(platform: Platform, opts: DecryptOptions, hide = false
   const ts = new TransformStream<Uint8Array, Uint8Array>({
     transform: (chunk, c) =>
       guard(async () => {
-        if (!sniffed && chunk.length) {
-          const first = chunk.find((b) => b !== 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d);
-          if (first !== undefined) {
-            sniffed = true;
-            armored = first === 0x2d; // '-'
-          }
-        }
+        if (!sniffer.encoding) armored = sniffer.push(chunk) === 'armor';
         await engine.write(chunk, (b) => c.enqueue(b));
       }),
     flush: (c) =>
@@ -346,7 +343,7 @@ async function inspectStream(input: ReadableStream<Uint8Array>): Promise<Envelop
   let header: ParsedHeader | undefined;
   let total = 0; // binary envelope bytes (after dearmoring)
   let mode: 'sniff' | 'binary' | 'armor' = 'sniff';
-  let leading = 0;
+  const sniffer = new EncodingSniffer();
   let dearmorer: Dearmorer | null = null;
   const onBinary = (b: Uint8Array) => {
     total += b.length;
@@ -370,29 +367,19 @@ async function inspectStream(input: ReadableStream<Uint8Array>): Promise<Envelop
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
-    let bytes = value;
+    const bytes = value;
     if (mode === 'sniff') {
-      let i = 0;
-      while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x09 || bytes[i] === 0x0a || bytes[i] === 0x0d)) i++;
-      leading += i;
-      if (leading > LIMITS.maxLeadingWhitespace) {
-        throw new NqcFormatError('ERR_FORMAT_ARMOR', `more than ${LIMITS.maxLeadingWhitespace} bytes of whitespace before the armor BEGIN line`);
-      }
-      if (i === bytes.length) continue;
-      if (bytes[i] === 0x2d) {
-        mode = 'armor';
-        dearmorer = new Dearmorer();
-      } else {
-        mode = 'binary';
-        if (leading > 0) parsePrelude(Uint8Array.of(0x20)); // whitespace before a binary envelope: bad magic
-      }
-      bytes = bytes.subarray(i);
+      const encoding = sniffer.push(bytes); // the one armor rule (throws past the whitespace limit)
+      if (!encoding) continue;
+      mode = encoding;
+      if (mode === 'armor') dearmorer = new Dearmorer();
+      else if (sniffer.whitespace > 0) parsePrelude(Uint8Array.of(0x20)); // whitespace before a binary envelope: bad magic
     }
     if (mode === 'armor') for (const p of dearmorer!.push(bytes)) onBinary(p);
     else onBinary(bytes);
   }
   if (mode === 'armor') for (const p of dearmorer!.finish()) onBinary(p);
-  if (mode === 'sniff' && leading > 0) parsePrelude(Uint8Array.of(0x20)); // whitespace only
+  if (mode === 'sniff') throw new NqcFormatError('ERR_FORMAT_TRUNCATED', 'empty input'); // nothing, or only whitespace
   if (!header) return inspectBytes(concat(parts), false); // raises the precise truncation error
   return describe(header, mode === 'armor', total);
 }

@@ -17,7 +17,10 @@ import {
   ARMOR_BEGIN,
   ARMOR_END,
   deriveKeys,
+  detectEncoding,
+  EncodingSniffer,
   isArmored,
+  LIMITS,
   parseHeader,
   parsePrelude,
   PRELUDE_LENGTH,
@@ -63,7 +66,6 @@ import {
 } from './records-api.js';
 
 export * from './index.js';
-export { verifySignatureFile } from './verify-file.js';
 
 // ---------------------------------------------------------------------------------------------------
 // Platform: node:crypto + lazily created NDE backends (cached per choice, closed by closeNde()).
@@ -336,12 +338,13 @@ function decryptTransformNode(opts: DecryptOptions, hide: boolean): DecryptTrans
     },
   });
   let armored = false;
-  let sniffed = false;
+  const sniffer = new EncodingSniffer();
   const sniff = new Transform({
     transform(chunk: Buffer, _enc, cb) {
-      if (!sniffed) {
-        const first = chunk.find((b) => b !== 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d);
-        if (first !== undefined) [sniffed, armored] = [true, first === 0x2d];
+      try {
+        if (!sniffer.encoding) armored = sniffer.push(chunk) === 'armor';
+      } catch (e) {
+        return cb(e as Error);
       }
       cb(null, chunk);
     },
@@ -418,10 +421,11 @@ async function readHeaderBytes(path: string): Promise<{ header: Uint8Array; size
   const fh = await open(path, 'r');
   try {
     const { size } = await fh.stat();
-    const pre = new Uint8Array(Math.min(PRELUDE_LENGTH, size));
-    await fh.read(pre, 0, pre.length, 0);
-    const first = pre.find((b) => b !== 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d);
-    if (first === 0x2d) return { header: new Uint8Array(0), size }; // armored: caller reads it whole
+    const start = new Uint8Array(Math.min(LIMITS.maxLeadingWhitespace + PRELUDE_LENGTH, size));
+    await fh.read(start, 0, start.length, 0);
+    // Armor, or only whitespace: the caller reads it as a stream (the same verdict as decrypt's).
+    if (detectEncoding(start) !== 'binary') return { header: new Uint8Array(0), size };
+    const pre = start.subarray(0, PRELUDE_LENGTH);
     const length = parsePrelude(pre);
     if (size < length) parseHeader(pre); // raises the precise truncation error
     const header = new Uint8Array(length);

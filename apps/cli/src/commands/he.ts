@@ -26,8 +26,7 @@ async function fieldsOf(path: string, field: string): Promise<HeCiphertext[]> {
     if (error instanceof CliError) throw error;
     throw new CliError('ERR_CLI_HE_FILE', `cannot read envelope ${path}: ${(error as Error).message.replace(/^E[A-Z]+: /, '')}`);
   }
-  const armored = bytes.subarray(0, 64).toString('latin1').trimStart().startsWith('-----BEGIN');
-  const found = await extractHeFields(armored ? bytes.toString('utf8') : new Uint8Array(bytes), field);
+  const found = await extractHeFields(new Uint8Array(bytes), field); // binary or armor: detected by the one rule
   if (found.length === 0) throw new CliError('ERR_CLI_HE_FIELD', `${path} has no HE field "${field}"`);
   return found;
 }
