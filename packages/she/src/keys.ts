@@ -14,6 +14,7 @@
 //   (@nqc/she/node).
 // keyId = first 16 bytes of SHA-256("nqc/v1/she/key-id" 0x00 paramsId 0x00 publicKeyBytes), checked on
 // every decode, so a bundle and its ciphertexts cannot be silently paired with other keys.
+import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 import { Reader, Writer, equalBytesCT, toHex } from './_bytes.js';
 import { NqcSheError, fail } from './errors.js';
 import { presetById, presetContext, type HePreset, type HePresetName, type PresetContext } from './params.js';
@@ -50,14 +51,12 @@ export interface BundleOptions {
 
 const CHECK_LABEL = new TextEncoder().encode('nqc/v1/she/key-checksum\0');
 
+// SHA-256 from @noble/hashes, not Web Crypto: `crypto.subtle` is undefined on non-secure origins
+// (a page served over plain http from a LAN address), and key ids must work there too.
 async function sha256(...parts: Uint8Array[]): Promise<Uint8Array> {
-  const msg = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    msg.set(p, o);
-    o += p.length;
-  }
-  return new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', msg));
+  const h = nobleSha256.create();
+  for (const p of parts) h.update(p);
+  return h.digest();
 }
 
 /** Appends SHA-256(label || body): accidental corruption is caught before SEAL parses any key. */
@@ -79,10 +78,7 @@ async function stripChecksum(bytes: Uint8Array, what: string): Promise<Uint8Arra
 
 async function computeKeyId(paramsId: string, publicKey: Uint8Array): Promise<string> {
   const label = new TextEncoder().encode(`nqc/v1/she/key-id\0${paramsId}\0`);
-  const msg = new Uint8Array(label.length + publicKey.length);
-  msg.set(label, 0);
-  msg.set(publicKey, label.length);
-  const h = new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', msg));
+  const h = await sha256(label, publicKey);
   return toHex(h.subarray(0, 16));
 }
 

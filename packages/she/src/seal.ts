@@ -7,7 +7,10 @@
 // config. TypeScript (NodeNext) disagrees: the `types` entry is an ESM-style d.ts in a CommonJS package,
 // so the default import is typed as the module namespace and "is not callable". We cast once, here.
 // node-seal 7.x needs WASM GC (`invalid value type 'noexternref'` on Node 20): pinned to 6.0.3.
-import sealModule from 'node-seal';
+// Browsers: node-seal's `browser` file (UMD) has a `require("url")` that esbuild and webpack refuse
+// to bundle by default, so `#seal` (package.json `imports`) maps the `browser` condition to the
+// ES-module web build, which has no Node built-in; everything else gets `node-seal` itself.
+import sealModule from '#seal';
 import type { SEALLibrary } from 'node-seal/implementation/seal.js';
 import { NqcSheError, fail } from './errors.js';
 
