@@ -1,0 +1,57 @@
+/**
+ * `@nqc/channel`: a post-quantum secure channel for HTTP. Oblivious HTTP (RFC 9458) with the
+ * X-Wing HPKE suite of draft-ietf-hpke-pq, key configurations signed by the server's ML-DSA-65 key,
+ * and ML-DSA-65 client authentication bound to the HPKE context. Browser-safe; the `node:http`
+ * middleware lives in `@nqc/channel/node`.
+ * @module
+ */
+export { DECRYPT_FAILED_MESSAGE, NqcChannelError, type ChannelErrorCode } from './errors.js';
+export {
+  AEAD_AES_128_GCM,
+  AEAD_AES_256_GCM,
+  AEAD_CHACHA20_POLY1305,
+  DEFAULT_SUITE,
+  isSupportedSuite,
+  KDF_HKDF_SHA256,
+  KEM_X25519,
+  KEM_XWING,
+  type Suite,
+  type SymmetricSuite,
+} from './suite.js';
+export {
+  encodeKeyConfig,
+  encodeKeyConfigs,
+  GATEWAY_SEED_LENGTH,
+  GatewayKey,
+  MAX_KEY_CONFIGS,
+  MAX_SYMMETRIC_SUITES,
+  parseKeyConfig,
+  parseKeyConfigs,
+  type GatewayKeyOptions,
+  type KeyConfig,
+} from './key-config.js';
+export {
+  decodeRequest,
+  decodeResponse,
+  encodeRequest,
+  encodeResponse,
+  MAX_FIELD_LENGTH,
+  MAX_FIELDS,
+  type BhttpRequest,
+  type BhttpResponse,
+  type Fields,
+} from './bhttp.js';
+export {
+  decapsulateRequest,
+  decapsulateResponse,
+  encapsulateRequest,
+  encapsulateResponse,
+  REQUEST_LABEL,
+  REQUEST_MEDIA_TYPE,
+  RESPONSE_LABEL,
+  RESPONSE_MEDIA_TYPE,
+  selectSuite,
+  type LabelOptions,
+  type RequestContext,
+  type ResponseOptions,
+} from './ohttp.js';
