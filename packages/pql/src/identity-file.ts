@@ -44,18 +44,28 @@ export type IdentityFileContents = {
 /** scrypt work parameters recorded in a protected identity file. */
 export type ScryptParams = {
   /**
-   * log2 of the CPU/memory cost N, 10..20 (default 17: 128 MiB with r=8, ~0.7 s here). The memory
-   * 128·r·(2^ln + p + 1) must be at most 1 GiB, so with r=8 the largest accepted ln is 19.
+   * log2 of the CPU/memory cost N, {@link MIN_SCRYPT_LOG_N}..{@link MAX_SCRYPT_LOG_N} (default 17:
+   * 128 MiB, ~0.7 s here; 18: 256 MiB).
    */
   logN: number;
-  /** Block size r, 1..16 (default 8). */
+  /** Block size r: 8, the only value nqc writes or reads. */
   r: number;
-  /** Parallelism p, 1..4 (default 1). */
+  /** Parallelism p: 1, the only value nqc writes or reads. */
   p: number;
 };
 
 /** Default scrypt parameters for new protected files. */
 export const DEFAULT_SCRYPT_PARAMS: Readonly<ScryptParams> = Object.freeze({ logN: 17, r: 8, p: 1 });
+
+/** Smallest scrypt log2(N) written or read (tests use it; real files use the default). */
+export const MIN_SCRYPT_LOG_N = 10;
+
+/**
+ * Largest scrypt log2(N) written or read: the default plus one doubling of margin (256 MiB, ~1.5 s
+ * here). A file can name its own parameters, so this bounds what a hostile file costs before
+ * "wrong passphrase": ln=19 r=15 p=4 used to pass (1 GiB, 68 s); now it is refused before scrypt runs.
+ */
+export const MAX_SCRYPT_LOG_N = DEFAULT_SCRYPT_PARAMS.logN + 1;
 
 /** Options for {@link serializeIdentityFile}. */
 export type SerializeIdentityOptions = {
@@ -74,32 +84,26 @@ const BEGIN = '-----BEGIN NQC ENCRYPTED IDENTITY-----';
 const END = '-----END NQC ENCRYPTED IDENTITY-----';
 const PARAMS = /^nqc-identity\/v1 scrypt ln=(\d{1,2}) r=(\d{1,2}) p=(\d) salt=([A-Za-z0-9+/]{22}==)$/;
 /**
- * 1 GiB: a hostile file must not make us allocate more. noble's scrypt allocates (and charges against
- * `maxmem`) 128·r·(N + p + 1) bytes — the N-block table V, the p blocks of B and one scratch block —
- * so that whole product is what we bound, and the same number is passed as `maxmem`: any setting
- * accepted by {@link checkParams} is one noble accepts (e.g. ln=20 r=8 p=1 is 2 KiB over and refused).
+ * `maxmem` for noble's scrypt, which allocates 128·r·(N + p + 1) bytes: exactly the largest setting
+ * {@link checkParams} accepts (r=8, p=1, ln={@link MAX_SCRYPT_LOG_N}), so noble refuses anything more
+ * even if the check were bypassed.
  */
-const MAX_SCRYPT_MEMORY = 1 << 30;
-
-/** Bytes noble's scrypt allocates for these parameters (its own `maxmem` formula). */
-function scryptMemory(s: ScryptParams): number {
-  return 128 * s.r * (2 ** s.logN + s.p + 1);
-}
+const MAX_SCRYPT_MEMORY = 128 * DEFAULT_SCRYPT_PARAMS.r * (2 ** MAX_SCRYPT_LOG_N + DEFAULT_SCRYPT_PARAMS.p + 1);
 
 function fail(message: string): never {
   throw new NqcPqlError('ERR_PQL_IDENTITY_FILE', message);
 }
 
+// Only what nqc itself writes (r=8, p=1, ln in range): checked before any scrypt work, on write and on
+// read, so every file nqc writes opens and no file costs more than MAX_SCRYPT_MEMORY / ~1.5 s.
 function checkParams(s: ScryptParams): void {
   const ok =
     typeof s === 'object' && s !== null &&
-    Number.isInteger(s.logN) && s.logN >= 10 && s.logN <= 20 &&
-    Number.isInteger(s.r) && s.r >= 1 && s.r <= 16 &&
-    Number.isInteger(s.p) && s.p >= 1 && s.p <= 4 &&
-    scryptMemory(s) <= MAX_SCRYPT_MEMORY;
+    Number.isInteger(s.logN) && s.logN >= MIN_SCRYPT_LOG_N && s.logN <= MAX_SCRYPT_LOG_N &&
+    s.r === DEFAULT_SCRYPT_PARAMS.r && s.p === DEFAULT_SCRYPT_PARAMS.p;
   if (!ok) {
     fail(
-      `scrypt parameters out of range (ln 10..20, r 1..16, p 1..4, memory 128*r*(2^ln+p+1) <= 1 GiB): ln=${s?.logN} r=${s?.r} p=${s?.p}`,
+      `scrypt parameters out of range (nqc writes and reads only ln ${MIN_SCRYPT_LOG_N}..${MAX_SCRYPT_LOG_N}, r=8, p=1): ln=${s?.logN} r=${s?.r} p=${s?.p}`,
     );
   }
 }
@@ -119,7 +123,7 @@ function deriveKey(passphrase: string, salt: Uint8Array, s: ScryptParams): Uint8
  * @param contents - at least one identity or signing key
  * @param options - passphrase, scrypt parameters, creation date
  * @throws {NqcPqlError} ERR_PQL_INVALID_INPUT (no keys, empty passphrase), ERR_PQL_IDENTITY_FILE (scrypt
- *   parameters out of range, including memory 128·r·(2^ln+p+1) > 1 GiB, or scrypt failing)
+ *   parameters other than r=8, p=1, ln {@link MIN_SCRYPT_LOG_N}..{@link MAX_SCRYPT_LOG_N}, or scrypt failing)
  * @example
  * ```ts
  * const text = serializeIdentityFile({ identities: [generateIdentity()], signingKeys: [generateSigningKey()] },
@@ -182,7 +186,8 @@ export type ParseIdentityOptions = {
  * `signingKeys[0]`). Likewise, when a passphrase is supplied the file must be protected: a plain
  * file where a protected one was expected is refused rather than silently accepted.
  * @throws {NqcPqlError} ERR_PQL_IDENTITY_FILE (malformed, no keys, passphrase missing, key lines outside
- *   the encrypted block, passphrase given for an unprotected file), ERR_PQL_BAD_PASSPHRASE (wrong
+ *   the encrypted block, passphrase given for an unprotected file, scrypt parameters nqc does not write:
+ *   refused before any key derivation), ERR_PQL_BAD_PASSPHRASE (wrong
  *   passphrase or modified encrypted block)
  * @example
  * ```ts

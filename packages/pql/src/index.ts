@@ -52,6 +52,8 @@ export {
   DEFAULT_SCRYPT_PARAMS,
   isEncryptedIdentityFile,
   MAX_IDENTITY_FILE_LENGTH,
+  MAX_SCRYPT_LOG_N,
+  MIN_SCRYPT_LOG_N,
   parseIdentityFile,
   serializeIdentityFile,
   type IdentityFileContents,

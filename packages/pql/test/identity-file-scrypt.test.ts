@@ -14,7 +14,8 @@ jest.unstable_mockModule('@noble/hashes/scrypt.js', () => ({
     return new Uint8Array(32).fill(7);
   },
 }));
-const { generateIdentity, NqcPqlError, parseIdentityFile, serializeIdentityFile } = await import('../src/index.js');
+const { DEFAULT_SCRYPT_PARAMS, generateIdentity, MAX_SCRYPT_LOG_N, MIN_SCRYPT_LOG_N, NqcPqlError, parseIdentityFile, serializeIdentityFile } =
+  await import('../src/index.js');
 
 const contents = { identities: [generateIdentity()], signingKeys: [] };
 
@@ -28,8 +29,8 @@ function outcome(f: () => unknown): string {
 }
 
 describe('identity-file key derivation', () => {
-  it('every parameter set in range is either refused with a typed error or accepted by scrypt', () => {
-    let accepted = 0;
+  it('only what nqc writes (r=8, p=1, ln 10..18) is accepted; the rest is refused before scrypt runs', () => {
+    const accepted: string[] = [];
     for (let logN = 9; logN <= 21; logN++) {
       for (let r = 0; r <= 17; r++) {
         for (let p = 0; p <= 5; p++) {
@@ -37,15 +38,32 @@ describe('identity-file key derivation', () => {
           const o = outcome(() => serializeIdentityFile(contents, { passphrase: 'x', scrypt: { logN, r, p } }));
           expect(['ok', 'ERR_PQL_IDENTITY_FILE']).toContain(o);
           if (o === 'ok') {
-            accepted++;
-            expect(seen[0]!.maxmem).toBe(1 << 30);
-          }
+            accepted.push(`${logN}/${r}/${p}`);
+            expect(seen[0]!.maxmem).toBe(128 * 8 * (2 ** MAX_SCRYPT_LOG_N + 2));
+          } else expect(seen).toEqual([]);
         }
       }
     }
-    expect(accepted).toBeGreaterThan(500);
-    const text = serializeIdentityFile(contents, { passphrase: 'x', scrypt: { logN: 19, r: 8, p: 4 } });
+    expect(accepted).toEqual(['10/8/1', '11/8/1', '12/8/1', '13/8/1', '14/8/1', '15/8/1', '16/8/1', '17/8/1', '18/8/1']);
+    expect([MIN_SCRYPT_LOG_N, MAX_SCRYPT_LOG_N]).toEqual([10, DEFAULT_SCRYPT_PARAMS.logN + 1]);
+    const text = serializeIdentityFile(contents, { passphrase: 'x', scrypt: { logN: MAX_SCRYPT_LOG_N, r: 8, p: 1 } });
     expect(parseIdentityFile(text, { passphrase: 'x' }).identities).toHaveLength(1);
+  });
+
+  it('hardening issue item 11: the hostile ln=19 r=15 p=4 file is refused without running scrypt', () => {
+    // It passed the old check (1 GiB, 68 s of scrypt before "wrong passphrase").
+    const file = [
+      '-----BEGIN NQC ENCRYPTED IDENTITY-----',
+      'nqc-identity/v1 scrypt ln=19 r=15 p=4 salt=AAAAAAAAAAAAAAAAAAAAAA==',
+      'A'.repeat(64),
+      '-----END NQC ENCRYPTED IDENTITY-----',
+      '',
+    ].join('\n');
+    for (const params of ['ln=19 r=15 p=4', 'ln=19 r=8 p=1', 'ln=17 r=16 p=1', 'ln=17 r=8 p=2', 'ln=17 r=1 p=1']) {
+      seen.length = 0;
+      expect([params, outcome(() => parseIdentityFile(file.replace('ln=19 r=15 p=4', params), { passphrase: 'x' }))]).toEqual([params, 'ERR_PQL_IDENTITY_FILE']);
+      expect(seen).toEqual([]);
+    }
   });
 
   it('a throwing scrypt becomes ERR_PQL_IDENTITY_FILE on both sides, with the cause kept', () => {

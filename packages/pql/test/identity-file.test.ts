@@ -134,9 +134,12 @@ describe('identity files', () => {
     const text = serializeIdentityFile(contents, { passphrase: 'pw', scrypt: FAST });
     const lines = text.split('\n');
     const p = lines.findIndex((l) => l.startsWith('nqc-identity/v1'));
-    const withR = [...lines];
+    const withLn = [...lines];
+    withLn[p] = withLn[p]!.replace('ln=10', 'ln=11');
+    expect(failure(() => parseIdentityFile(withLn.join('\n'), { passphrase: 'pw' })).code).toBe('ERR_PQL_BAD_PASSPHRASE');
+    const withR = [...lines]; // r other than 8 is refused before any key derivation
     withR[p] = withR[p]!.replace('r=8', 'r=9');
-    expect(failure(() => parseIdentityFile(withR.join('\n'), { passphrase: 'pw' })).code).toBe('ERR_PQL_BAD_PASSPHRASE');
+    expect(failure(() => parseIdentityFile(withR.join('\n'), { passphrase: 'pw' })).code).toBe('ERR_PQL_IDENTITY_FILE');
     const body = [...lines];
     const c = body[p + 1]!;
     body[p + 1] = (c[0] === 'A' ? 'B' : 'A') + c.slice(1);
@@ -168,7 +171,7 @@ describe('identity files', () => {
       `-----BEGIN NQC ENCRYPTED IDENTITY-----\nnqc-identity/v1 scrypt ${params}\n${body}\n-----END NQC ENCRYPTED IDENTITY-----\n`;
     const salt = 'salt=AAAAAAAAAAAAAAAAAAAAAA==';
     expect(failure(() => parseIdentityFile(base(`ln=30 r=8 p=1 ${salt}`), { passphrase: 'x' })).message).toMatch(/scrypt parameters out of range/);
-    expect(failure(() => parseIdentityFile(base(`ln=20 r=16 p=1 ${salt}`), { passphrase: 'x' })).message).toMatch(/memory 128\*r\*\(2\^ln\+p\+1\) <= 1 GiB/);
+    expect(failure(() => parseIdentityFile(base(`ln=19 r=15 p=4 ${salt}`), { passphrase: 'x' })).message).toMatch(/nqc writes and reads only ln 10\.\.18, r=8, p=1/);
     expect(failure(() => parseIdentityFile(base(`ln=9 r=8 p=1 ${salt}`), { passphrase: 'x' })).message).toMatch(/out of range/);
     expect(failure(() => parseIdentityFile(base('ln=10 r=8 p=1 salt=short'), { passphrase: 'x' })).message).toBe(
       'line 2: expected "nqc-identity/v1 scrypt ln=N r=N p=N salt=BASE64"',
@@ -197,6 +200,16 @@ describe('identity files', () => {
       'ERR_PQL_IDENTITY_FILE',
     );
   });
+
+  it('hardening issue item 11: a file nqc writes with the defaults opens; hostile parameters are refused before scrypt', () => {
+    const text = serializeIdentityFile(contents, { passphrase: 'pw' }); // ln=17 r=8 p=1: ~0.7 s of scrypt
+    expect(text).toMatch(/^nqc-identity\/v1 scrypt ln=17 r=8 p=1 salt=/m);
+    expect(parseIdentityFile(text, { passphrase: 'pw' }).identities[0]!.toString()).toBe(kem.toString());
+    // ln=19 r=15 p=4 passed the old check and cost 1 GiB and 68 s before "wrong passphrase".
+    const hostile = text.replace(/ln=17 r=8 p=1/, 'ln=19 r=15 p=4');
+    const f = failure(() => parseIdentityFile(hostile, { passphrase: 'wrong' }));
+    expect([f.code, f.message]).toEqual(['ERR_PQL_IDENTITY_FILE', 'scrypt parameters out of range (nqc writes and reads only ln 10..18, r=8, p=1): ln=19 r=15 p=4']);
+  }, 60_000);
 
   it('noble charges 128*r*(N+p+1) against maxmem (the fact the identity-file cap relies on)', () => {
     // The check runs before any allocation, so these are instant.
