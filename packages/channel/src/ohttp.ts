@@ -4,7 +4,7 @@
  * bound to its request.
  * @module
  */
-import type { RecipientContext, SenderContext } from 'hpke';
+import type { CipherSuite, RecipientContext, SenderContext } from 'hpke';
 import { _checkBytes, _concat, _randomBytes, _Reader, _u16, _utf8 } from './_bytes.js';
 import { _decryptFailed, NqcChannelError } from './errors.js';
 import type { GatewayKey, KeyConfig } from './key-config.js';
@@ -35,6 +35,8 @@ export type RequestContext = {
 export type LabelOptions = {
   /** Request info label (default {@link REQUEST_LABEL}). */
   label?: string;
+  /** @internal A replacement HPKE suite object (known-answer tests fix the ephemeral key with it). */
+  _cipherSuite?: CipherSuite;
 };
 
 function header(keyId: number, suite: Suite): Uint8Array {
@@ -63,8 +65,8 @@ export function selectSuite(config: KeyConfig): Suite {
 }
 
 /** @internal Sets up the sender side; returns the request header plus enc and the context. */
-export async function _setupRequest(config: KeyConfig, suite: Suite, label: string): Promise<{ hdr: Uint8Array; context: RequestContext }> {
-  const cs = _cipherSuite(suite);
+export async function _setupRequest(config: KeyConfig, suite: Suite, label: string, override?: CipherSuite): Promise<{ hdr: Uint8Array; context: RequestContext }> {
+  const cs = override ?? _cipherSuite(suite);
   const hdr = header(config.keyId, suite);
   const pk = await cs.DeserializePublicKey(config.publicKey);
   const { encapsulatedSecret, ctx } = await cs.SetupSender(pk, { info: _info(label, hdr) });
@@ -90,7 +92,7 @@ export async function encapsulateRequest(
   if (!config.symmetric.some((x) => x.kdf === s.kdf && x.aead === s.aead)) {
     throw new NqcChannelError('ERR_CHANNEL_UNKNOWN_KEY', 'the key configuration does not offer that kdf/aead');
   }
-  const { hdr, context } = await _setupRequest(config, s, options.label ?? REQUEST_LABEL);
+  const { hdr, context } = await _setupRequest(config, s, options.label ?? REQUEST_LABEL, options._cipherSuite);
   const ct = await (context._hpke as SenderContext).Seal(message);
   return { encapsulated: _concat(hdr, ct), context };
 }
