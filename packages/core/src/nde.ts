@@ -49,6 +49,34 @@ export const browserPlatform: Platform = {
   },
 };
 
+let fallbackWarned = false;
+
+/**
+ * @internal `nde: 'auto'` in Node: the ONNX backend, else the reference backend with a one-time
+ * process warning (`NQC_NDE_FALLBACK`) that says why and how to fix it. The fallback is 10-20x
+ * slower, and its usual cause is silent: npm drops onnxruntime-node when its install script fails
+ * offline. Asking `create` for `'onnx'` (not `'auto'`) keeps the reason and means a notice added
+ * inside @nqc/nde's own auto path cannot show twice.
+ */
+export async function autoNdeBackend(create: (opts: { backend: 'onnx' }) => Promise<NdeBackend>): Promise<NdeBackend> {
+  try {
+    return await create({ backend: 'onnx' });
+  } catch (err) {
+    const proc = (globalThis as { process?: { emitWarning?: (msg: string, opts: { code: string }) => void } }).process;
+    if (!fallbackWarned && typeof proc?.emitWarning === 'function') {
+      fallbackWarned = true;
+      const why = (e: unknown): string => (e instanceof Error ? e.message + (e.cause ? `: ${why(e.cause)}` : '') : String(e));
+      proc.emitWarning(
+        `nqc: the ONNX NDE backend is unavailable (${why(err)}); using the reference backend, 10-20x slower. ` +
+          'If npm dropped onnxruntime-node because its install script failed offline, reinstall with ' +
+          "`ONNXRUNTIME_NODE_INSTALL=skip npm install`. Pass nde: 'reference' to choose it without this warning.",
+        { code: 'NQC_NDE_FALLBACK' },
+      );
+    }
+    return referenceBackend;
+  }
+}
+
 /** @internal For encryption: the inner layer to use, or undefined for `'off'`. */
 export async function innerForEncrypt(platform: Platform, choice: NdeChoice): Promise<InnerLayer | undefined> {
   if (choice === 'off') return undefined;

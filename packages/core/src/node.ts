@@ -52,7 +52,7 @@ import {
 import { describe, type EnvelopeInfo } from './info.js';
 import { signerReport, toRecipients, wrap, type SignerReport } from './keys.js';
 import { recoverFileKey, rotateDataKeyBytes, runCheckHe, updateRecipientsBytes, type RotateDataKeyOptions, type UpdateRecipientsOptions } from './lifecycle.js';
-import { checkNdeChoice, NDE_MODEL_ID, type NdeChoice, type Platform } from './nde.js';
+import { autoNdeBackend, checkNdeChoice, NDE_MODEL_ID, type NdeChoice, type Platform } from './nde.js';
 import { ndeDecryptTransform, prefetchingEncryptTransform } from './prefetch.js';
 import {
   decryptJsonWith,
@@ -77,7 +77,8 @@ async function ndeBackend(choice: Exclude<NdeChoice, 'off'>): Promise<NdeBackend
   if (choice === 'reference') return referenceBackend;
   let p = backends.get(choice);
   if (!p) {
-    p = import('@nqc/nde/node').then(({ createNde }) => createNde({ backend: choice }));
+    // 'auto' falls back to the reference backend with a one-time warning (NQC_NDE_FALLBACK)
+    p = import('@nqc/nde/node').then(({ createNde }) => (choice === 'auto' ? autoNdeBackend(createNde) : createNde({ backend: choice })));
     backends.set(choice, p);
     p.catch(() => backends.delete(choice));
   }
