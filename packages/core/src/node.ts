@@ -66,6 +66,9 @@ import {
 } from './records-api.js';
 
 export * from './index.js';
+// HE aggregation runs SEAL in a worker thread here (a SEAL abort is contained): see records-node.ts.
+export { aggregate, extractHeFields } from './records-node.js';
+export { verifySignatureFile } from './verify-file.js';
 
 // ---------------------------------------------------------------------------------------------------
 // Platform: node:crypto + lazily created NDE backends (cached per choice, closed by closeNde()).

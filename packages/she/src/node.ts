@@ -130,8 +130,14 @@ export class HeWorkerEvaluator {
       const onFirst = (m: { id: number; ready?: boolean; error?: { code: SheErrorCode; message: string } }): void => {
         if (m.id !== 0) return;
         worker.off('message', onFirst);
-        if (m.ready) resolve();
-        else reject(new NqcSheError(m.error?.code ?? 'ERR_SHE_SEAL', m.error?.message ?? 'worker failed to start'));
+        if (m.ready) return resolve();
+        // A bundle SEAL refused (or aborted on) at start: this worker is done; the next call starts a fresh one.
+        if (this.#worker === worker) {
+          this.#worker = undefined;
+          this.#ready = undefined;
+        }
+        void worker.terminate();
+        reject(new NqcSheError(m.error?.code ?? 'ERR_SHE_SEAL', m.error?.message ?? 'worker failed to start'));
       };
       worker.on('message', onFirst);
       worker.once('error', (e) => reject(new NqcSheError('ERR_SHE_SEAL_FATAL', 'SEAL worker failed to start', { cause: e })));
