@@ -39,7 +39,6 @@ const MAX_INFORMATIONAL = 8;
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const LOWER_TOKEN = /^[!#$%&'*+\-.^_`|~0-9a-z]+$/;
-// eslint-disable-next-line no-control-regex
 const BAD_VALUE = /[\r\n\0]/;
 
 function bad(msg: string): NqcChannelError {

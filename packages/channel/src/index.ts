@@ -55,3 +55,36 @@ export {
   type RequestContext,
   type ResponseOptions,
 } from './ohttp.js';
+export {
+  KEY_CONFIG_SIGNATURE_CONTEXT,
+  KEYS_MEDIA_TYPE,
+  MAX_SIGNED_KEYS_LENGTH,
+  MAX_VALIDITY_SECONDS,
+  SIGNED_KEYS_MEDIA_TYPE,
+  signKeyConfigs,
+  verifyKeyConfigs,
+  type SignedKeyConfigs,
+  type VerifyKeyConfigsOptions,
+} from './signed-config.js';
+export {
+  allowList,
+  AUTH_KEY_HEADER,
+  AUTH_SIGNATURE_HEADER,
+  BINDING_LABEL,
+  CREATED_HEADER,
+  REQUEST_SIGNATURE_CONTEXT,
+  type ClientIdentity,
+  type ClientKeyResolver,
+} from './auth.js';
+export { StrikeRegister, type StrikeRegisterOptions } from './replay.js';
+export {
+  Gateway,
+  STATUS_HEADER,
+  type AuthPolicy,
+  type ChannelHandler,
+  type ChannelRequest,
+  type ChannelResponse,
+  type GatewayOptions,
+  type OuterResponse,
+} from './gateway.js';
+export { ChannelClient, GATEWAY_PATH, type ChannelClientOptions, type ChannelRequestInit } from './client.js';

@@ -1,0 +1,201 @@
+/**
+ * The gateway: serves the (signed) key configuration and turns encapsulated requests into calls of
+ * an application handler, framework-agnostic. `@nqc/channel/node` adapts it to `node:http`.
+ * @module
+ */
+import type { Signer, VerifyingKey } from '@nqc/pql';
+import { _utf8 } from './_bytes.js';
+import { _created, _verifyRequest, AUTH_KEY_HEADER, AUTH_SIGNATURE_HEADER, type ClientKeyResolver } from './auth.js';
+import { decodeRequest, encodeResponse, type BhttpRequest, type Fields } from './bhttp.js';
+import { NqcChannelError } from './errors.js';
+import { encodeKeyConfigs, type GatewayKey } from './key-config.js';
+import { decapsulateRequest, encapsulateResponse, RESPONSE_MEDIA_TYPE, type RequestContext } from './ohttp.js';
+import { StrikeRegister } from './replay.js';
+import { signKeyConfigs } from './signed-config.js';
+import { _suiteName } from './suite.js';
+
+/** Inner response header reporting the channel's state to the client. */
+export const STATUS_HEADER = 'nqc-channel';
+
+/** Whether a route needs an authenticated client. */
+export type AuthPolicy = 'require' | 'optional';
+
+/** A decapsulated request, as an application handler sees it. */
+export type ChannelRequest = {
+  readonly method: string;
+  /** Absolute URL of the target (`scheme://authority/path`). */
+  readonly url: string;
+  /** Header fields, lowercase names, in order (authentication fields removed). */
+  readonly headers: Fields;
+  readonly body: Uint8Array;
+  /** The authenticated client, when the request carried a valid signature. */
+  readonly client?: { readonly identity: string; readonly key: VerifyingKey };
+  /** Channel facts: suite name (`0x647a-0x0001-0x0003`) and key configuration id. */
+  readonly channel: { readonly suite: string; readonly keyConfigId: number };
+};
+
+/** What a handler returns. */
+export type ChannelResponse = {
+  readonly status: number;
+  readonly headers?: Fields | Readonly<Record<string, string>>;
+  readonly body?: Uint8Array | string;
+};
+
+/** An application handler. */
+export type ChannelHandler = (request: ChannelRequest) => ChannelResponse | Promise<ChannelResponse>;
+
+/** The outer HTTP response the transport sends back. */
+export type OuterResponse = { status: number; headers: Record<string, string>; body: Uint8Array };
+
+/** Options of {@link Gateway}. */
+export type GatewayOptions = {
+  /** HPKE keys (their key ids must differ). */
+  keys: readonly GatewayKey[];
+  /** The server's identity key: signs the key configuration (required for nqc clients). */
+  signingKey?: Signer;
+  /** Validity of each signed configuration, seconds (default 7 days); re-signed after half of it. */
+  validitySeconds?: number;
+  /** Maps client keys to identities; without it no client can authenticate. */
+  clients?: ClientKeyResolver;
+  /** Authentication per request (default `'optional'`): a policy, or a function of method and path. */
+  auth?: AuthPolicy | ((method: string, path: string) => AuthPolicy);
+  /** Accepted clock difference, seconds (default 60): request times and replay window. */
+  clockSkewSeconds?: number;
+  /** The replay register (default: a new one), or `false` to disable (tests only). */
+  replay?: StrikeRegister | false;
+  /** Longest encapsulated request accepted (default 1 MiB). */
+  maxRequestLength?: number;
+  /** Clock (default `() => new Date()`). */
+  now?: () => Date;
+  /** Called with every refused request's error (for logs and metrics; never sent to the peer). */
+  onError?: (error: unknown) => void;
+};
+
+const BAD_REQUEST = _utf8('bad request');
+const PROBLEM_KEY = _utf8(JSON.stringify({ type: 'https://iana.org/assignments/http-problem-types#ohttp-key', title: 'key identifier unknown' }));
+
+function plain(status: number, body: string): ChannelResponse {
+  return { status, headers: [['content-type', 'text/plain; charset=utf-8']], body };
+}
+
+function toFields(h: ChannelResponse['headers']): [string, string][] {
+  if (h === undefined) return [];
+  const list = Array.isArray(h) ? (h as Fields) : Object.entries(h as Record<string, string>);
+  return list.map(([n, v]) => [n.toLowerCase(), v]);
+}
+
+/**
+ * An Oblivious HTTP gateway for one origin.
+ * @example
+ * ```ts
+ * const gateway = new Gateway({ keys: [await GatewayKey.generate()], signingKey: serverKey, clients: allowList({ alice: alicePub }) });
+ * const outer = await gateway.handle(body, (req) => ({ status: 200, body: `hello ${req.client?.identity ?? 'stranger'}` }));
+ * ```
+ */
+export class Gateway {
+  readonly #o: GatewayOptions;
+  readonly #replay: StrikeRegister | undefined;
+  readonly #skew: number;
+  #signed: { bytes: Uint8Array; renewAt: number } | undefined;
+
+  /** @throws {NqcChannelError} ERR_CHANNEL_INVALID_INPUT (no keys, duplicate key ids) */
+  constructor(options: GatewayOptions) {
+    if (!options || !Array.isArray(options.keys) || options.keys.length === 0) throw new NqcChannelError('ERR_CHANNEL_INVALID_INPUT', '"keys" expected at least one GatewayKey');
+    if (new Set(options.keys.map((k) => k.config.keyId)).size !== options.keys.length) throw new NqcChannelError('ERR_CHANNEL_INVALID_INPUT', 'gateway key ids must differ');
+    this.#o = { ...options, keys: [...options.keys] };
+    this.#replay = options.replay === false ? undefined : (options.replay ?? new StrikeRegister());
+    this.#skew = options.clockSkewSeconds ?? 60;
+    encodeKeyConfigs(this.#o.keys.map((k) => k.config));
+  }
+
+  /** The plain `application/ohttp-keys` document (RFC 9540). */
+  keyConfigs(): Uint8Array {
+    return encodeKeyConfigs(this.#o.keys.map((k) => k.config));
+  }
+
+  /**
+   * The signed key configuration document (cached, re-signed after half its validity).
+   * @throws {NqcChannelError} ERR_CHANNEL_INVALID_INPUT when the gateway has no signing key
+   */
+  signedKeyConfigs(): Uint8Array {
+    const signer = this.#o.signingKey;
+    if (!signer) throw new NqcChannelError('ERR_CHANNEL_INVALID_INPUT', 'the gateway has no signing key');
+    const now = this.#now();
+    if (!this.#signed || now >= this.#signed.renewAt) {
+      const validity = (this.#o.validitySeconds ?? 7 * 86400) * 1000;
+      const notBefore = new Date(now - this.#skew * 1000);
+      this.#signed = { bytes: signKeyConfigs(this.#o.keys.map((k) => k.config), signer, { notBefore, notAfter: new Date(now + validity) }), renewAt: now + validity / 2 };
+    }
+    return this.#signed.bytes;
+  }
+
+  #now(): number {
+    return (this.#o.now?.() ?? new Date()).getTime();
+  }
+
+  /**
+   * Handles one encapsulated request body: decapsulates, authenticates, checks replay, calls
+   * `handler`, and encapsulates its response. Never throws for bad input: a request that cannot be
+   * decapsulated gets an outer 400 (422 with the RFC 9458 problem type for an unknown key id); a
+   * request that decapsulates but fails authentication gets an encapsulated 401.
+   */
+  async handle(body: Uint8Array, handler: ChannelHandler): Promise<OuterResponse> {
+    let context: RequestContext;
+    let message: Uint8Array;
+    try {
+      ({ context, message } = await decapsulateRequest(this.#o.keys, body, this.#o.maxRequestLength ?? 1 << 20));
+    } catch (e) {
+      this.#o.onError?.(e);
+      const unknownKey = e instanceof NqcChannelError && e.code === 'ERR_CHANNEL_UNKNOWN_KEY';
+      return unknownKey
+        ? { status: 422, headers: { 'content-type': 'application/problem+json', 'cache-control': 'no-store' }, body: PROBLEM_KEY }
+        : { status: 400, headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }, body: BAD_REQUEST };
+    }
+    let replayed = false;
+    const res = await this.#inner(message, context, handler).catch((e: unknown) => {
+      this.#o.onError?.(e);
+      if (e instanceof NqcChannelError && e.code === 'ERR_CHANNEL_REPLAY') replayed = true;
+      if (e instanceof NqcChannelError && (e.code === 'ERR_CHANNEL_AUTH')) return { res: plain(401, 'authentication failed'), client: undefined };
+      if (e instanceof NqcChannelError && (e.code === 'ERR_CHANNEL_MALFORMED' || e.code === 'ERR_CHANNEL_LIMIT')) return { res: plain(400, 'bad request'), client: undefined };
+      return { res: plain(500, 'internal error'), client: undefined };
+    });
+    if (replayed) return { status: 400, headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }, body: BAD_REQUEST };
+    const status = [`suite=${_suiteName(context.suite)}`, `key-config=${context.keyId}`, `client=${res.client?.key.keyId ?? 'none'}`].join('; ');
+    const headers = toFields(res.res.headers).filter(([n]) => n !== STATUS_HEADER);
+    headers.push([STATUS_HEADER, status]);
+    const content = typeof res.res.body === 'string' ? _utf8(res.res.body) : (res.res.body ?? new Uint8Array(0));
+    let inner: Uint8Array;
+    try {
+      inner = encodeResponse({ status: res.res.status, headers, content });
+    } catch (e) {
+      this.#o.onError?.(e);
+      inner = encodeResponse({ status: 500, headers: [[STATUS_HEADER, status]], content: _utf8('internal error') });
+    }
+    return {
+      status: 200,
+      headers: { 'content-type': RESPONSE_MEDIA_TYPE, 'cache-control': 'no-store' },
+      body: await encapsulateResponse(context, inner),
+    };
+  }
+
+  async #inner(message: Uint8Array, context: RequestContext, handler: ChannelHandler): Promise<{ res: ChannelResponse; client: ChannelRequest['client'] }> {
+    const req: BhttpRequest = decodeRequest(message);
+    const now = this.#now();
+    const created = _created(req, now, this.#skew);
+    const client = await _verifyRequest(req, context, this.#o.clients);
+    const auth = this.#o.auth ?? 'optional';
+    const policy = typeof auth === 'function' ? auth(req.method, req.path) : auth;
+    if (policy === 'require' && !client) throw new NqcChannelError('ERR_CHANNEL_AUTH', 'this route requires an authenticated client');
+    // Entries live until the request time can no longer be accepted: a replay after that fails the time check.
+    this.#replay?.strike(context.enc, (created !== undefined ? created * 1000 : now) + this.#skew * 1000 + 1000, now);
+    const request: ChannelRequest = {
+      method: req.method,
+      url: `${req.scheme}://${req.authority}${req.path}`,
+      headers: req.headers.filter(([n]) => n !== AUTH_KEY_HEADER && n !== AUTH_SIGNATURE_HEADER),
+      body: req.content,
+      ...(client ? { client } : {}),
+      channel: { suite: _suiteName(context.suite), keyConfigId: context.keyId },
+    };
+    return { res: await handler(request), client };
+  }
+}
