@@ -10,7 +10,7 @@ export const SALT_LENGTH = 32;
 
 /**
  * Every HKDF-SHA-256 `info` label of format v1. All keys are `HKDF(ikm = fileKey, salt = header salt,
- * info = label, L = 32)`; distinct labels make the keys independent (DESIGN.md invariant 1).
+ * info = label, L = 32)`; distinct labels make the keys independent (docs/format-rationale.md).
  */
 export const LABELS = Object.freeze({
   /** HMAC-SHA-256 key of the header MAC. */

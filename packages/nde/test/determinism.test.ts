@@ -1,4 +1,4 @@
-// Determinism guard. NDE is only usable if every machine computes the same bytes. DESIGN.md section 3:
+// Determinism guard. NDE is only usable if every machine computes the same bytes. docs/format-rationale.md (integer-only inner layer):
 // uint8 x uint8 MatMulInteger is exact everywhere; uint8 x int8 is not on AVX2 CPUs without VNNI,
 // whose vpmaddubsw saturates each pair sum a0*b0 + a1*b1 to int16. These tests (1) show that a kernel
 // whose pair sums saturate gives different bytes for this network, so the golden vectors and the ONNX
