@@ -88,3 +88,17 @@ export {
   type OuterResponse,
 } from './gateway.js';
 export { ChannelClient, GATEWAY_PATH, type ChannelClientOptions, type ChannelRequestInit } from './client.js';
+export {
+  CHUNKED_REQUEST_LABEL,
+  CHUNKED_REQUEST_MEDIA_TYPE,
+  CHUNKED_RESPONSE_LABEL,
+  CHUNKED_RESPONSE_MEDIA_TYPE,
+  chunkedRequestHeaderLength,
+  decapsulateChunkedRequest,
+  decapsulateChunkedResponse,
+  DEFAULT_MAX_CHUNK,
+  encapsulateChunkedRequest,
+  encapsulateChunkedResponse,
+  type ChunkOpener,
+  type ChunkSealer,
+} from './chunked.js';
