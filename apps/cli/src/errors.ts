@@ -14,13 +14,19 @@ export const ExitCode = {
   interrupted: 130,
 } as const;
 
-/** A failure the CLI reports as one line, with a stable code for `--json` callers. */
+/** The code of every usage error: the command line itself was wrong. Exits with {@link ExitCode.usage}. */
+export const USAGE_ERROR = 'ERR_CLI_USAGE';
+
+/**
+ * A failure the CLI reports as one line, with a stable code for `--json` callers. The exit code is
+ * 2 for {@link USAGE_ERROR} and 1 for everything else unless given.
+ */
 export class CliError extends Error {
   /** Stable machine-readable code, e.g. `ERR_CLI_OUTPUT_EXISTS`. */
   readonly code: string;
   /** Process exit code. */
   readonly exitCode: number;
-  constructor(code: string, message: string, exitCode: number = ExitCode.failure) {
+  constructor(code: string, message: string, exitCode: number = code === USAGE_ERROR ? ExitCode.usage : ExitCode.failure) {
     super(message);
     this.name = 'CliError';
     this.code = code;
@@ -31,6 +37,11 @@ export class CliError extends Error {
 interface CodedError {
   code?: unknown;
   message?: unknown;
+}
+
+/** A usage error (exit code 2): a wrong or incomplete command line, said in one line. */
+export function usageError(message: string): CliError {
+  return new CliError(USAGE_ERROR, message, ExitCode.usage);
 }
 
 /** Node system error codes that mean "could not read or write a file", with a plain wording. */

@@ -1,38 +1,43 @@
-import { readFileSync, statSync } from 'node:fs';
-import { isEncryptedIdentityFile, parseIdentityFile, type IdentityFileContents } from '@nqc/pql';
+import { statSync } from 'node:fs';
+import { isEncryptedIdentityFile, MAX_IDENTITY_FILE_LENGTH, parseIdentityFile, type IdentityFileContents } from '@nqc/pql';
 import { checkIdentityFilePermissions } from '@nqc/pql/node';
 import { note, type CliContext } from './context.js';
-import { CliError } from './errors.js';
+import { usageError } from './errors.js';
+import { readBoundedText } from './io/read-bounded.js';
+import { claimStdin } from './io/streams.js';
+import { escapeForTerminal } from './io/terminal.js';
 import { readPassphrase } from './io/passphrase.js';
 
-/** Identity files are small; anything larger is not one. */
-const MAX_IDENTITY_FILE = 1 << 20;
-
 /**
- * Reads an identity file as the user named it: warns when group or others can read it, asks for the
- * passphrase (terminal without echo, or `--passphrase-fd`) when it is protected.
- * @throws CliError `ERR_CLI_KEY_FILE` when unreadable; pql's errors for malformed files and wrong passphrases
+ * Reads an identity file as the user named it (a path, `-` for stdin, a pipe or `<(...)`), at most
+ * 1 MiB: warns when a regular file is readable by group or others, asks for the passphrase
+ * (terminal without echo, or `--passphrase-fd`) when it is protected.
+ * @throws CliError `ERR_CLI_KEY_FILE` when unreadable or too large; pql's errors for malformed files
+ *   and wrong passphrases
  */
 export async function loadIdentityFile(ctx: CliContext, path: string, passphraseFd?: number): Promise<IdentityFileContents> {
-  let text: string;
-  try {
-    if (statSync(path).size > MAX_IDENTITY_FILE) throw new CliError('ERR_CLI_KEY_FILE', `not an identity file (too large): ${path}`);
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    if (error instanceof CliError) throw error;
-    throw new CliError('ERR_CLI_KEY_FILE', `cannot read identity file ${path}: ${(error as Error).message.replace(/^E[A-Z]+: /, '')}`);
-  }
-  if ((await checkIdentityFilePermissions(path)).exposed) {
-    note(ctx, `nqc: warning: identity file ${path} is readable by other users (chmod 600 ${path})`);
+  if (path === '-') claimStdin(ctx, '-i -');
+  const text = await readBoundedText(path, { max: MAX_IDENTITY_FILE_LENGTH, what: 'identity file', code: 'ERR_CLI_KEY_FILE', stdin: ctx.stdin });
+  if (path !== '-' && isRegularFile(path) && (await checkIdentityFilePermissions(path)).exposed) {
+    const shown = escapeForTerminal(path);
+    note(ctx, `nqc: warning: identity file ${shown} is readable by other users (chmod 600 ${shown})`);
   }
   const passphrase = isEncryptedIdentityFile(text)
-    ? await readPassphrase({ fd: passphraseFd, prompt: `Passphrase for ${path}: ` })
+    ? await readPassphrase({ fd: passphraseFd, prompt: `Passphrase for ${escapeForTerminal(path === '-' ? 'the identity on stdin' : path)}: ` })
     : undefined;
   return parseIdentityFile(text, { passphrase });
 }
 
+function isRegularFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
 /** Parses a `--passphrase-fd` value. */
 export function parseFd(value: string): number {
-  if (!/^\d{1,4}$/.test(value)) throw new CliError('ERR_CLI_USAGE', `--passphrase-fd expects a file descriptor number, got "${value}"`);
+  if (!/^\d{1,4}$/.test(value)) throw usageError(`--passphrase-fd expects a file descriptor number, got "${value}"`);
   return Number(value);
 }

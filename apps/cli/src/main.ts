@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import type { CliContext } from './context.js';
 import { describeError, ExitCode } from './errors.js';
 import { removeAllPendingOutputs } from './io/atomic-output.js';
+import { escapeForTerminal } from './io/terminal.js';
 import { registerCommands } from './commands/index.js';
 
 /** The version printed by `nqc --version`. */
@@ -37,7 +38,8 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
       return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
     }
     const { message, exitCode } = describeError(error);
-    ctx.stderr.write(`nqc: ${message}\n`);
+    // Messages can quote file content (a stanza type, a field path): never let it drive the terminal.
+    ctx.stderr.write(`nqc: ${escapeForTerminal(message)}\n`);
     if (ctx.debug || argv.includes('--debug')) ctx.stderr.write(`${(error as Error)?.stack ?? String(error)}\n`);
     return exitCode;
   }

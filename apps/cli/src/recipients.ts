@@ -1,22 +1,19 @@
-import { readFileSync, statSync } from 'node:fs';
-import { CliError } from './errors.js';
+import type { CliContext } from './context.js';
+import { CliError, usageError } from './errors.js';
+import { readBoundedText } from './io/read-bounded.js';
+import { claimStdin } from './io/streams.js';
 
-const MAX_RECIPIENTS_FILE = 1 << 20;
+/** Recipients and verifying-key files are small; anything larger is not one. */
+const MAX_KEY_LIST_FILE = 1 << 20;
 
 /**
- * Reads a recipients file (`-R`): one recipient string per line; blank lines and `#` comments are
- * ignored (the format of age's recipients files, and what `nqc keygen -y` prints).
- * @throws CliError `ERR_CLI_RECIPIENTS_FILE`
+ * Reads a recipients file (`-R`; `-` is stdin): one recipient string per line; blank lines and `#`
+ * comments are ignored (the format of age's recipients files, and what `nqc keygen -y` prints).
+ * @throws CliError `ERR_CLI_RECIPIENTS_FILE` (unreadable, larger than 1 MiB, no recipients)
  */
-export function readRecipientsFile(path: string): string[] {
-  let text: string;
-  try {
-    if (statSync(path).size > MAX_RECIPIENTS_FILE) throw new CliError('ERR_CLI_RECIPIENTS_FILE', `recipients file too large: ${path}`);
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    if (error instanceof CliError) throw error;
-    throw new CliError('ERR_CLI_RECIPIENTS_FILE', `cannot read recipients file ${path}: ${(error as Error).message.replace(/^E[A-Z]+: /, '')}`);
-  }
+export async function readRecipientsFile(ctx: CliContext, path: string): Promise<string[]> {
+  if (path === '-') claimStdin(ctx, '-R -');
+  const text = await readBoundedText(path, { max: MAX_KEY_LIST_FILE, what: 'recipients file', code: 'ERR_CLI_RECIPIENTS_FILE', stdin: ctx.stdin });
   const out: string[] = [];
   for (const raw of text.split('\n')) {
     const line = raw.trim();
@@ -30,9 +27,10 @@ export function readRecipientsFile(path: string): string[] {
 }
 
 /** Collects `-r` and `-R` into one list; at least one is required. */
-export function collectRecipients(strings: string[] = [], files: string[] = []): string[] {
-  const all = [...strings, ...files.flatMap(readRecipientsFile)];
-  if (all.length === 0) throw new CliError('ERR_CLI_USAGE', 'no recipients: give at least one -r RECIPIENT or -R FILE');
+export async function collectRecipients(ctx: CliContext, strings: string[] = [], files: string[] = []): Promise<string[]> {
+  if (strings.length === 0 && files.length === 0) throw usageError('no recipients: give at least one -r RECIPIENT or -R FILE');
+  const all = [...strings];
+  for (const file of files) all.push(...(await readRecipientsFile(ctx, file)));
   return all;
 }
 
@@ -42,18 +40,23 @@ export function repeatable(value: string, previous: string[] = []): string[] {
 }
 
 /**
- * A trusted signer for `--verify`: a verifying-key string, or a file whose first key line is one
- * (the output of `nqc keygen -y`).
+ * A trusted signer for `--verify`: a verifying-key string, or a file (`-` is stdin, at most 1 MiB)
+ * whose first key line is one (the output of `nqc keygen -y`).
+ * @throws CliError `ERR_CLI_KEY_FILE`
  */
-export function readVerifyingKey(value: string): string {
+export async function readVerifyingKey(ctx: CliContext, value: string): Promise<string> {
   if (value.startsWith('nqc-pub-')) return value;
-  let text: string;
-  try {
-    text = readFileSync(value, 'utf8');
-  } catch (error) {
-    throw new CliError('ERR_CLI_KEY_FILE', `--verify expects a verifying key (nqc-pub-...) or a file holding one; cannot read ${value}: ${(error as Error).message.replace(/^E[A-Z]+: /, '')}`);
-  }
+  if (value === '-') claimStdin(ctx, '--verify -');
+  const text = await readBoundedText(value, { max: MAX_KEY_LIST_FILE, what: 'verifying-key file', code: 'ERR_CLI_KEY_FILE', stdin: ctx.stdin });
   const line = text.split('\n').map((l) => l.trim()).find((l) => l.startsWith('nqc-pub-'));
   if (line === undefined) throw new CliError('ERR_CLI_KEY_FILE', `no verifying key (nqc-pub-...) in ${value}`);
   return line;
+}
+
+/** Every `--verify` value, read. */
+export async function readVerifyingKeys(ctx: CliContext, values: readonly string[] | undefined): Promise<string[] | undefined> {
+  if (values === undefined || values.length === 0) return undefined;
+  const out: string[] = [];
+  for (const v of values) out.push(await readVerifyingKey(ctx, v));
+  return out;
 }

@@ -3,7 +3,8 @@ import { runCli } from '../main.js';
 import { removeAllPendingOutputs } from '../io/atomic-output.js';
 import { ExitCode } from '../errors.js';
 
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+// Every signal a user or a supervisor sends to stop a process; temporary files and spools go first.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const) {
   process.on(signal, () => {
     removeAllPendingOutputs();
     process.stderr.write('\nnqc: interrupted\n');

@@ -1,19 +1,20 @@
 import type { Command } from 'commander';
-import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Writable, type Transform } from 'node:stream';
+import { createReadStream, statSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import type { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createDecryptTransform } from '@nqc/core/node';
+import { createDecryptTransform, verifySignatureFile, type SignerReport } from '@nqc/core/node';
 import { note, type CliContext } from '../context.js';
-import { CliError } from '../errors.js';
+import { CliError, usageError } from '../errors.js';
 import { terminalTextGuard } from '../io/binary-guard.js';
 import { progressStream } from '../io/progress-stream.js';
-import { AtomicFileOutput } from '../io/atomic-output.js';
-import { openInput, openOutput, type Output } from '../io/streams.js';
+import { CiphertextSpool } from '../io/spool.js';
+import { openInput, openOutput, type Input } from '../io/streams.js';
+import { escapeForTerminal } from '../io/terminal.js';
 import { loadIdentityFile, parseFd } from '../keys.js';
-import { readVerifyingKey, repeatable } from '../recipients.js';
+import { readVerifyingKeys, repeatable } from '../recipients.js';
 import { ndeOption, type NdeFlag } from './options.js';
+import { decryptCheckingHe } from '../he/decrypt-checked.js';
 
 interface DecryptFlags {
   identity?: string[];
@@ -22,95 +23,114 @@ interface DecryptFlags {
   force?: boolean;
   nde: NdeFlag;
   passphraseFd?: number;
+  heKey?: string;
 }
 
 /**
  * `nqc decrypt`: an envelope (binary or armored, detected) to plaintext. With `-o` the plaintext file
  * appears only after every chunk and the signature verified. On stdout, bytes flow as chunks verify;
  * a failure later in the stream ends with a non-zero exit (STREAM: what was printed is authentic
- * but may be incomplete), as with age.
+ * but may be incomplete), as with age. With `--verify` the signature is checked on the ciphertext
+ * BEFORE anything is decrypted (see {@link verifiedInput}): no plaintext exists before it verified.
  */
 export function registerDecrypt(program: Command, ctx: CliContext): void {
   program
     .command('decrypt')
     .description('decrypt an envelope (binary or armored) with your identities')
     .argument('[INPUT]', 'envelope to decrypt (default: stdin)')
-    .option('-i, --identity <FILE>', 'identity file to decrypt with; repeatable', repeatable)
-    .option('--verify <KEY>', 'require a valid signature by this verifying key (nqc-pub-... or a file holding one); repeatable', repeatable)
+    .option('-i, --identity <FILE>', 'identity file to decrypt with (- for stdin); repeatable', repeatable)
+    .option('--verify <KEY>', 'first require a valid signature by this verifying key (nqc-pub-... or a file holding one); repeatable', repeatable)
     .option('-o, --output <FILE>', 'write the plaintext to FILE (atomically) instead of stdout')
     .option('-f, --force', 'overwrite an existing output file')
     .option('--passphrase-fd <N>', 'read identity passphrases from file descriptor N', parseFd)
+    .option('--he-key <FILE>', 'records: also decrypt the HE fields with this HE key file (nqc he keygen) and refuse, writing nothing, if they disagree with the JSON')
     .addOption(ndeOption())
     .action(async (input: string | undefined, flags: DecryptFlags) => {
-      if (!flags.identity?.length) throw new CliError('ERR_CLI_USAGE', 'no identity: give at least one -i IDENTITY_FILE');
+      if (!flags.identity?.length) throw usageError('no identity: give at least one -i IDENTITY_FILE');
+      if ((input === undefined || input === '-') && [...flags.identity, ...(flags.verify ?? [])].includes('-')) {
+        throw usageError('stdin cannot hold both the envelope and a key: give the envelope as a file');
+      }
       const identities = [];
       for (const path of flags.identity) identities.push(...(await loadIdentityFile(ctx, path, flags.passphraseFd)).identities);
       if (identities.length === 0) throw new CliError('ERR_CLI_KEY_FILE', 'the identity files hold no decryption key');
-      const requireSigner = flags.verify?.map(readVerifyingKey);
-      // allowUnverifiedOutput: plaintext goes to an atomic file (-o) or to the spool below, never to the
-      // user, until `done` has verified the signature.
-      const d = createDecryptTransform({ identities, requireSigner, nde: flags.nde, allowUnverifiedOutput: true });
-      const source = openInput(ctx, input);
-      // With --verify, the signature is the only proof of origin (anyone can encrypt to you), and it is
-      // checked at the end of the stream: so plaintext bound for stdout is spooled to a private
-      // temporary file and printed only once the signature verified. A file output (-o) is atomic anyway.
-      const spool = requireSigner !== undefined && flags.output === undefined ? new Spool() : undefined;
-      const output = spool?.output ?? openOutput(ctx, flags.output, { force: flags.force, binary: false, hint: '' });
-      const progress = progressStream(ctx, source.size, 'decrypting');
-      const toTerminal = flags.output === undefined && Boolean(ctx.stdout.isTTY);
-      const stages: Transform[] = [progress.stream, d.transform];
-      if (toTerminal && spool === undefined) stages.push(terminalTextGuard());
+      const requireSigner = await readVerifyingKeys(ctx, flags.verify);
+      if (flags.heKey !== undefined) {
+        // Records: read whole (bounded), HE fields checked against the JSON before anything is written.
+        const { signer } = await decryptCheckingHe(ctx, { input, output: flags.output, force: flags.force, heKey: flags.heKey, identities, requireSigner, nde: flags.nde });
+        if (requireSigner !== undefined && signer !== undefined) note(ctx, `nqc: good signature by ${describeSigner(signer)}`);
+        return;
+      }
+      const verified = requireSigner === undefined ? undefined : await verifiedInput(ctx, input, requireSigner);
       try {
-        await pipeline([source.stream, ...stages, output.writable]);
-        const { signer } = await d.done;
-        if (spool !== undefined) await spool.release(ctx, toTerminal);
-        else output.commit();
-        if (signer && requireSigner) note(ctx, `nqc: good signature by ${signer.algorithm} key ${signer.keyId ?? '(unknown id)'}`);
-      } catch (error) {
-        output.abort();
-        throw error;
+        const source = verified?.input ?? openInput(ctx, input);
+        // allowUnverifiedOutput: with --verify the signature has been verified already (above); the
+        // decryption checks it again at the end, and plaintext goes out as chunks verify.
+        const d = createDecryptTransform({ identities, requireSigner, nde: flags.nde, allowUnverifiedOutput: true });
+        const output = openOutput(ctx, flags.output, { force: flags.force, binary: false, hint: '' });
+        const progress = progressStream(ctx, source.size, 'decrypting');
+        const stages: Transform[] = [progress.stream, d.transform];
+        if (flags.output === undefined && ctx.stdout.isTTY) stages.push(terminalTextGuard());
+        try {
+          await pipeline([source.stream, ...stages, output.writable]);
+          await d.done;
+          output.commit();
+        } catch (error) {
+          output.abort();
+          throw error;
+        } finally {
+          progress.finish();
+        }
+        if (verified !== undefined) note(ctx, `nqc: good signature by ${describeSigner(verified.signer)}`);
       } finally {
-        spool?.remove();
-        progress.finish();
+        verified?.spool?.remove();
       }
     });
 }
 
-/** A private temporary file that holds plaintext until its signature verified. */
-class Spool {
-  readonly #dir = mkdtempSync(join(tmpdir(), 'nqc-spool-'));
-  readonly #file = new AtomicFileOutput(join(this.#dir, 'plaintext'), { mode: 0o600 });
-  readonly output: Output = {
-    writable: new Writable({
-      highWaterMark: 1 << 20,
-      write: (chunk: Buffer, _enc, cb) => {
-        try {
-          this.#file.write(chunk);
-          cb();
-        } catch (error) {
-          cb(error as Error);
-        }
-      },
-    }),
-    commit: () => undefined,
-    abort: () => this.remove(),
-  };
+function describeSigner(signer: SignerReport): string {
+  return `${escapeForTerminal(signer.algorithm)} key ${signer.keyId ?? '(unknown id)'}`;
+}
 
-  /** Copies the verified plaintext to stdout. */
-  async release(ctx: CliContext, toTerminal: boolean): Promise<void> {
-    const stages: Transform[] = toTerminal ? [terminalTextGuard()] : [];
-    const sink = new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        if (ctx.stdout.write(chunk)) cb();
-        else ctx.stdout.once('drain', () => cb());
-      },
-    });
-    await pipeline([createReadStream(this.#file.tempPath), ...stages, sink]);
+/**
+ * The envelope, its signature verified against `requireSigner` before any decryption. A regular
+ * binary file is verified where it is (read once for the signature, once to decrypt); anything
+ * else (stdin, a pipe, a device, armored text) is first copied, as ciphertext, to a private spool,
+ * which is verified and then decrypted.
+ */
+async function verifiedInput(
+  ctx: CliContext,
+  path: string | undefined,
+  requireSigner: string[],
+): Promise<{ input: Input; signer: SignerReport; spool: CiphertextSpool | undefined }> {
+  let spool: CiphertextSpool | undefined;
+  let file: string;
+  if (path !== undefined && path !== '-' && (await isBinaryRegularFile(path))) {
+    file = path;
+  } else {
+    spool = await CiphertextSpool.fill(openInput(ctx, path).stream);
+    file = spool.path;
   }
+  try {
+    const { signer } = await verifySignatureFile(file, { requireSigner });
+    const size = statSync(file).size;
+    return { input: { stream: createReadStream(file, { highWaterMark: 1 << 20 }), size, path: file }, signer, spool };
+  } catch (error) {
+    spool?.remove();
+    throw error;
+  }
+}
 
-  /** Deletes the spool (also done for every pending output on signals). */
-  remove(): void {
-    this.#file.abort();
-    rmSync(this.#dir, { recursive: true, force: true });
+async function isBinaryRegularFile(path: string): Promise<boolean> {
+  const st = statSync(path);
+  if (st.isDirectory()) throw Object.assign(new Error(`is a directory: ${path}`), { code: 'EISDIR', path });
+  if (!st.isFile()) return false;
+  const fh = await open(path, 'r');
+  try {
+    const head = Buffer.alloc(64);
+    const { bytesRead } = await fh.read(head, 0, head.length, 0);
+    const first = head.subarray(0, bytesRead).find((b) => b !== 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d);
+    return first !== 0x2d;
+  } finally {
+    await fh.close();
   }
 }

@@ -3,7 +3,7 @@ import { finished, pipeline } from 'node:stream/promises';
 import { createEncryptTransform, encryptDataset, encryptRecord, type JsonObject } from '@nqc/core/node';
 import { readKeyFile } from '../he/files.js';
 import type { CliContext } from '../context.js';
-import { CliError } from '../errors.js';
+import { CliError, usageError } from '../errors.js';
 import { progressStream } from '../io/progress-stream.js';
 import { openInput, openOutput } from '../io/streams.js';
 import { loadIdentityFile, parseFd } from '../keys.js';
@@ -50,9 +50,9 @@ export function registerEncrypt(program: Command, ctx: CliContext): void {
     .addOption(ndeOption())
     .addOption(aeadOption())
     .action(async (input: string | undefined, flags: EncryptFlags) => {
-      const recipients = collectRecipients(flags.recipient, flags.recipientsFile);
+      if (flags.field !== undefined && flags.he === undefined) throw usageError('--field needs --he KEYFILE (the HE key file from nqc he keygen)');
+      const recipients = await collectRecipients(ctx, flags.recipient, flags.recipientsFile);
       const signer = flags.sign !== undefined ? await loadSigner(ctx, flags.sign, flags.passphraseFd) : undefined;
-      if (flags.field !== undefined && flags.he === undefined) throw new CliError('ERR_CLI_USAGE', '--field needs --he KEYFILE (the HE key file from nqc he keygen)');
       if (flags.he !== undefined) {
         await encryptRecords(ctx, input, flags, { recipients, signer });
         return;
@@ -95,7 +95,7 @@ async function encryptRecords(
   try {
     const fields = flags.field === undefined ? schema : flags.field.map((path) => {
       const spec = schema.find((f) => f.path === path);
-      if (spec === undefined) throw new CliError('ERR_CLI_RECORD', `field "${path}" is not in the HE key file's schema (${schema.map((f) => f.path).join(', ')})`);
+      if (spec === undefined) throw usageError(`field "${path}" is not in the HE key file's schema (${schema.map((f) => f.path).join(', ')})`);
       return spec;
     });
     const options = { recipients: keys.recipients, signer: keys.signer, he: heKeys, fields, nde: flags.nde, aead: flags.aead, armor: Boolean(flags.armor) };

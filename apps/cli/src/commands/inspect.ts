@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { inspect, inspectFile, type EnvelopeInfo } from '@nqc/core/node';
 import type { CliContext } from '../context.js';
+import { escapeForTerminal as e } from '../io/terminal.js';
 
 /** Human-readable byte size. */
 function size(n: number): string {
@@ -15,27 +16,30 @@ function size(n: number): string {
   return `${v.toFixed(v < 10 ? 1 : 0)} ${units[u]}`;
 }
 
-/** The text `nqc inspect` prints for `info`. */
+/**
+ * The text `nqc inspect` prints for `info`. Every string in `info` comes from the file, unverified:
+ * each is escaped (see `escapeForTerminal`) so a file cannot drive the terminal or forge lines.
+ */
 export function describeEnvelope(info: EnvelopeInfo): string {
   const lines: string[] = [];
   lines.push(`nqc envelope, format v${info.version}${info.armored ? ' (armored)' : ''}`);
   lines.push(`  header:      ${info.headerLength} bytes`);
   const chunks = info.sizes ? `, ${info.sizes.chunks} chunk${info.sizes.chunks === 1 ? '' : 's'}` : '';
-  lines.push(`  payload:     ${info.aead}, ${size(info.chunkSize)} chunks${chunks}`);
+  lines.push(`  payload:     ${e(String(info.aead))}, ${size(info.chunkSize)} chunks${chunks}`);
   if (info.sizes) lines.push(`  sizes:       ${info.sizes.plaintext} bytes plaintext in ${info.sizes.envelope} bytes (${size(info.sizes.envelope)})`);
-  lines.push(`  neural:      ${info.nde ? `on, model ${info.nde.modelId.slice(0, 16)}...${info.nde.known ? ' (this library\'s NDE model)' : ' (UNKNOWN model)'}` : 'off'}`);
+  lines.push(`  neural:      ${info.nde ? `on, model ${e(info.nde.modelId.slice(0, 16))}...${info.nde.known ? ' (this library\'s NDE model)' : ' (UNKNOWN model)'}` : 'off'}`);
   lines.push(`  recipients:  ${info.recipients.length}`);
-  for (const r of info.recipients) lines.push(`    - ${r.type}${r.keyIdHint ? ` (key id ${r.keyIdHint})` : ' (anonymous)'}`);
+  for (const r of info.recipients) lines.push(`    - ${e(r.type)}${r.keyIdHint ? ` (key id ${e(r.keyIdHint)})` : ' (anonymous)'}`);
   if (info.signer) {
-    lines.push(`  signed by:   ${info.signer.algorithm} key ${info.signer.keyId ?? '(unknown algorithm)'} (not verified: use nqc decrypt --verify)`);
+    lines.push(`  signed by:   ${e(info.signer.algorithm)} key ${info.signer.keyId === undefined ? '(unknown algorithm)' : e(info.signer.keyId)} (not verified: use nqc decrypt --verify)`);
   } else {
     lines.push('  signed by:   nobody');
   }
   if (info.he) {
     lines.push(`  HE fields:   ${info.he.fields.length}`);
     for (const f of info.he.fields) {
-      const values = f.values && !(f.values.length === 1 && f.values[0] === f.path) ? ` [${f.values.join(', ')}]` : '';
-      lines.push(`    - ${f.path}${values}: ${f.scheme} ${f.layout}, ${f.count} value${f.count === 1 ? '' : 's'}, ${size(f.bytes)}, key ${f.keyId.slice(0, 16)}`);
+      const values = f.values && !(f.values.length === 1 && f.values[0] === f.path) ? ` [${f.values.map(e).join(', ')}]` : '';
+      lines.push(`    - ${e(f.path)}${values}: ${e(f.scheme)} ${e(f.layout)}, ${f.count} value${f.count === 1 ? '' : 's'}, ${size(f.bytes)}, key ${e(f.keyId.slice(0, 16))}`);
     }
   }
   lines.push('  (read without a key: nothing here is authenticated until the envelope is decrypted)');

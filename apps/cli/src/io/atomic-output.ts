@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, fsyncSync, linkSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fsyncSync, linkSync, openSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { CliError } from '../errors.js';
+import { onCleanup, runCleanups } from './cleanup.js';
 
 /**
  * A file output that appears at its final name only when complete.
@@ -19,6 +20,7 @@ export class AtomicFileOutput {
   readonly tempPath: string;
   #fd: number | null;
   #force: boolean;
+  #release: () => void = () => undefined;
 
   /**
    * @param path destination
@@ -32,9 +34,14 @@ export class AtomicFileOutput {
     if (!this.#force && exists(path)) {
       throw new CliError('ERR_CLI_OUTPUT_EXISTS', `output file exists: ${path} (use --force to overwrite)`);
     }
-    this.tempPath = join(dirname(path), `.${basename(path)}.nqc-tmp-${randomBytes(6).toString('hex')}`);
-    this.#fd = openSync(this.tempPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, options.mode ?? 0o600);
-    pending.add(this);
+    checkDirectory(path);
+    this.tempPath = tempPathFor(path);
+    try {
+      this.#fd = openSync(this.tempPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, options.mode ?? 0o600);
+    } catch (error) {
+      throw cannotWrite(path, error);
+    }
+    this.#release = onCleanup(() => this.abort());
   }
 
   /** Appends bytes (synchronously: the callers stream in bounded chunks). */
@@ -53,7 +60,7 @@ export class AtomicFileOutput {
     try {
       moveIntoPlace(this.tempPath, this.path, this.#force);
     } finally {
-      pending.delete(this);
+      this.#release();
     }
   }
 
@@ -68,16 +75,46 @@ export class AtomicFileOutput {
       this.#fd = null;
     }
     removeQuietly(this.tempPath);
-    pending.delete(this);
+    this.#release();
   }
 }
 
-const pending = new Set<AtomicFileOutput>();
-
-/** Deletes the temporary files of every output not yet committed (signal and exit handlers call it). */
+/**
+ * Deletes the temporary files of every output not yet committed, and every other registered
+ * temporary file (spools): the signal and exit handlers and failing commands call it.
+ */
 export function removeAllPendingOutputs(): void {
-  for (const output of [...pending]) output.abort();
-  for (const output of [...pendingPaths]) output.abort();
+  runCleanups();
+}
+
+/** The hidden temporary name beside `path`: `.NAME.nqc-tmp-<12 hex>`. */
+function tempPathFor(path: string): string {
+  return join(dirname(path), `.${basename(path)}.nqc-tmp-${randomBytes(6).toString('hex')}`);
+}
+
+/** Refuses, naming the destination, when the directory it would go into does not exist. */
+function checkDirectory(path: string): void {
+  let isDirectory: boolean;
+  try {
+    isDirectory = statSync(dirname(path)).isDirectory();
+  } catch (error) {
+    throw cannotWrite(path, error);
+  }
+  if (!isDirectory) throw new CliError('ERR_CLI_OUTPUT', `cannot write ${path}: ${dirname(path)} is not a directory`);
+}
+
+/** A failure to create the temporary file, reported with the destination the user named. */
+function cannotWrite(path: string, error: unknown): CliError {
+  const code = (error as { code?: string }).code;
+  const reason =
+    code === 'ENOENT'
+      ? `no such directory: ${dirname(path)}`
+      : code === 'EACCES' || code === 'EPERM'
+        ? `permission denied in ${dirname(path)}`
+        : code === 'ENOTDIR'
+          ? `${dirname(path)} is not a directory`
+          : ((error as Error).message ?? String(error)).replace(/^E[A-Z]+: /, '').replace(/, open '[\s\S]*'$/, '');
+  return new CliError('ERR_CLI_OUTPUT', `cannot write ${path}: ${reason}`);
 }
 
 /**
@@ -147,23 +184,28 @@ export class AtomicPathOutput {
   readonly tempPath: string;
   #force: boolean;
   #open = true;
+  #release: () => void;
 
-  /** @throws CliError `ERR_CLI_OUTPUT_EXISTS` when the destination exists and `force` is not set */
+  /**
+   * @throws CliError `ERR_CLI_OUTPUT_EXISTS` when the destination exists and `force` is not set,
+   *   `ERR_CLI_OUTPUT` when its directory does not exist
+   */
   constructor(path: string, options: { force?: boolean } = {}) {
     this.path = path;
     this.#force = options.force ?? false;
     if (!this.#force && exists(path)) {
       throw new CliError('ERR_CLI_OUTPUT_EXISTS', `output file exists: ${path} (use --force to overwrite)`);
     }
-    this.tempPath = join(dirname(path), `.${basename(path)}.nqc-tmp-${randomBytes(6).toString('hex')}`);
-    pendingPaths.add(this);
+    checkDirectory(path);
+    this.tempPath = tempPathFor(path);
+    this.#release = onCleanup(() => this.abort());
   }
 
   /** Flushes the written temporary file and moves it to the destination. */
   commit(): void {
     if (!this.#open) throw new Error('commit after commit or abort');
     this.#open = false;
-    pendingPaths.delete(this);
+    this.#release();
     try {
       const fd = openSync(this.tempPath, constants.O_RDONLY);
       try {
@@ -178,12 +220,22 @@ export class AtomicPathOutput {
     moveIntoPlace(this.tempPath, this.path, this.#force);
   }
 
-  /** Removes whatever was written. */
+  /**
+   * Removes whatever was written: `tempPath`, and the writer's own temporary files beside it, which
+   * start with `tempPath`'s unique name (`@nqc/core`'s file functions write `tempPath.<pid>...tmp`
+   * and rename it to `tempPath` only when done).
+   */
   abort(): void {
     this.#open = false;
-    pendingPaths.delete(this);
+    this.#release();
     removeQuietly(this.tempPath);
+    const prefix = `${basename(this.tempPath)}.`;
+    let names: string[] = [];
+    try {
+      names = readdirSync(dirname(this.tempPath));
+    } catch {
+      // the directory is gone: nothing to remove
+    }
+    for (const name of names) if (name.startsWith(prefix)) removeQuietly(join(dirname(this.tempPath), name));
   }
 }
-
-const pendingPaths = new Set<AtomicPathOutput>();

@@ -1,7 +1,6 @@
 import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { CliError } from '../errors.js';
-import { escapeForTerminal } from './terminal.js';
 
 /** Options of {@link readBounded}. */
 export interface ReadBoundedOptions {
@@ -26,12 +25,13 @@ export function formatLimit(bytes: number): string {
 }
 
 function tooLarge(path: string, options: ReadBoundedOptions): CliError {
-  return new CliError(options.code, `${options.what} ${escapeForTerminal(path)} is larger than ${formatLimit(options.max)}: not a ${options.what}`);
+  return new CliError(options.code, `${options.what} ${path} is too large (over ${formatLimit(options.max)})`);
 }
 
 function unreadable(path: string, options: ReadBoundedOptions, error: unknown): CliError {
-  const reason = error instanceof Error ? error.message.replace(/^E[A-Z]+: /, '').replace(/, (open|read) '.*'$/, '') : String(error);
-  return new CliError(options.code, `cannot read ${options.what} ${escapeForTerminal(path)}: ${reason}`);
+  const message = (error as { message?: unknown } | null)?.message;
+  const reason = typeof message === 'string' ? message.replace(/^E[A-Z]+: /, '').replace(/, (open|read) '[\s\S]*'$/, '') : String(error);
+  return new CliError(options.code, `cannot read ${options.what} ${path}: ${reason}`);
 }
 
 /**

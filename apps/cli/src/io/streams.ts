@@ -1,8 +1,22 @@
 import { createReadStream, statSync } from 'node:fs';
 import { Writable, type Readable } from 'node:stream';
 import type { CliContext } from '../context.js';
+import { usageError } from '../errors.js';
 import { AtomicFileOutput } from './atomic-output.js';
 import { refuseBinaryToTerminal } from './terminal.js';
+
+const stdinUsers = new WeakMap<CliContext, string>();
+
+/**
+ * Records that `what` (e.g. `-i -`, `the input`) reads stdin; stdin can be read only once.
+ * @throws CliError usage error when something else already reads it
+ */
+export function claimStdin(ctx: CliContext, what: string): void {
+  const other = stdinUsers.get(ctx);
+  if (other !== undefined && other !== what) throw usageError(`stdin is already used by ${other}: ${what} cannot read it too (give the input as a file)`);
+  if (other === what && what !== 'the input') throw usageError(`stdin can be given only once (${what})`);
+  stdinUsers.set(ctx, what);
+}
 
 /** An input: a file or stdin, with its size when known (for the progress bar). */
 export interface Input {
@@ -14,7 +28,10 @@ export interface Input {
 
 /** Opens `path`, or stdin when `path` is undefined or `-`. */
 export function openInput(ctx: CliContext, path: string | undefined): Input {
-  if (path === undefined || path === '-') return { stream: ctx.stdin, size: undefined, path: undefined };
+  if (path === undefined || path === '-') {
+    claimStdin(ctx, 'the input');
+    return { stream: ctx.stdin, size: undefined, path: undefined };
+  }
   const st = statSync(path);
   if (st.isDirectory()) throw Object.assign(new Error(`is a directory: ${path}`), { code: 'EISDIR', path });
   return { stream: createReadStream(path, { highWaterMark: 1 << 20 }), size: st.isFile() ? st.size : undefined, path };

@@ -142,7 +142,7 @@ describe('nqc inspect', () => {
 
 describe('nqc rekey / rotate', () => {
   it('rekey re-wraps for a new list: the new recipient opens it, a removed one no longer does', () => {
-    expect(nqc(d, ['rekey', '-i', 'bob.key', '-R', 'carol.pub', '-o', 'carol.nqc', 'two.nqc']).status).toBe(0);
+    expect(nqc(d, ['rekey', '-i', 'bob.key', '-R', 'carol.pub', '--verify', 'alice.pub', '-o', 'carol.nqc', 'two.nqc']).status).toBe(0);
     const before = read('two.nqc');
     const after = read('carol.nqc');
     // payload and signature untouched: the tails are identical
@@ -154,8 +154,8 @@ describe('nqc rekey / rotate', () => {
 
   it('rotate re-encrypts under a new data key and must be told what to do with the signature', () => {
     const refused = nqc(d, ['rotate', '-i', 'alice.key', '-R', 'bob.pub', '-o', 'rot.nqc', 'two.nqc']);
-    expect(refused.status).toBe(1);
-    expect(refused.stderr).toBe('nqc: the envelope is signed: give -s IDENTITY to sign the new one, or --unsigned to drop the signature\n');
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toBe('nqc: the envelope is signed: give -s IDENTITY with --verify KEY to check and re-sign it, or --drop-signature to drop the signature\n');
     expect(nqc(d, ['rotate', '-i', 'alice.key', '-R', 'bob.pub', '--unsigned', '-o', 'rot.nqc', 'two.nqc']).status).toBe(0);
     const rotated = read('rot.nqc');
     const old = read('two.nqc');
@@ -168,7 +168,7 @@ describe('nqc rekey / rotate', () => {
 
   it('rekey --in-place replaces the input atomically', () => {
     writeFileSync(join(d, 'inplace.nqc'), read('two.nqc'));
-    expect(nqc(d, ['rekey', '-i', 'alice.key', '-R', 'carol.pub', '--in-place', 'inplace.nqc']).status).toBe(0);
+    expect(nqc(d, ['rekey', '-i', 'alice.key', '-R', 'carol.pub', '--keep-signature', '--in-place', 'inplace.nqc']).status).toBe(0);
     expect(nqc(d, ['decrypt', '-i', 'carol.key', '-o', 'inplace.out', 'inplace.nqc']).status).toBe(0);
     expect(read('inplace.out').equals(plain)).toBe(true);
     expect(nqc(d, ['decrypt', '-i', 'alice.key', 'inplace.nqc']).status).toBe(1);

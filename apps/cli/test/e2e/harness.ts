@@ -24,7 +24,7 @@ export interface NqcResult {
  * Runs `nqc ...args` in `cwd`. `input` feeds stdin; `passphrase` is offered on file descriptor 3
  * (use `--passphrase-fd 3`).
  */
-export function nqc(cwd: string, args: string[], options: { input?: Uint8Array | string; passphrase?: string } = {}): NqcResult {
+export function nqc(cwd: string, args: string[], options: { input?: Uint8Array | string; passphrase?: string; env?: Record<string, string> } = {}): NqcResult {
   let fd: number | undefined;
   if (options.passphrase !== undefined) {
     const file = join(mkdtempSync(join(tmpdir(), 'nqc-pass-')), 'passphrase');
@@ -36,7 +36,7 @@ export function nqc(cwd: string, args: string[], options: { input?: Uint8Array |
       cwd,
       input: options.input,
       stdio: fd === undefined ? ['pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe', fd],
-      env: { ...process.env, NODE_OPTIONS: '' },
+      env: { ...process.env, NODE_OPTIONS: '', ...options.env },
       timeout: 120_000,
       maxBuffer: 1 << 30,
     });
@@ -50,4 +50,19 @@ export function nqc(cwd: string, args: string[], options: { input?: Uint8Array |
 /** A fresh temporary directory. */
 export function workdir(): string {
   return mkdtempSync(join(tmpdir(), 'nqc-e2e-'));
+}
+
+/**
+ * Runs a shell command line in `cwd` with `$NQC` set to the command (e.g. `head -c 200M /dev/zero |
+ * $NQC decrypt -i - x.nqc`), for pipes, process substitution and devices.
+ */
+export function nqcShell(cwd: string, script: string): { status: number | null; stdout: Buffer; stderr: string } {
+  const r = spawnSync('bash', ['-c', script], {
+    cwd,
+    env: { ...process.env, NODE_OPTIONS: '', NQC: `${process.execPath} ${NQC_BIN}` },
+    timeout: 120_000,
+    maxBuffer: 1 << 30,
+  });
+  if (r.error) throw r.error;
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr.toString('utf8') };
 }
