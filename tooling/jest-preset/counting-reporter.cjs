@@ -15,6 +15,8 @@ class CountingReporter {
       failed: results.numFailedTests + results.numRuntimeErrorTestSuites,
       skipped: results.numPendingTests + results.numTodoTests,
       suites: results.numTotalTestSuites,
+      // wall time of the whole jest run, so `npm test` can print where its minutes went
+      seconds: Math.round((Date.now() - results.startTime) / 100) / 10,
     };
     fs.mkdirSync(this.outputDir, { recursive: true });
     fs.writeFileSync(path.join(this.outputDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');

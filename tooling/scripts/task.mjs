@@ -3,7 +3,8 @@
 // Finds pnpm (or fetches the pinned version through npx), installs the workspace from the frozen
 // lockfile when needed, then runs the task through turbo.
 import { spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { summarize } from './test-summary.mjs';
@@ -56,13 +57,30 @@ switch (task) {
     if (built !== 0) process.exit(built);
     process.exit(pnpm('--filter', '@nqc/demo', 'run', '--silent', 'demo', ...process.argv.slice(3)));
   }
-  case 'test': {
-    const status = pnpm('exec', 'turbo', 'run', 'test', '--continue', ...process.argv.slice(3));
-    const { passed, failed, skipped } = summarize(root);
-    console.log(`\ntests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
+  case 'test':
+  case 'test:exhaustive': {
+    // Bounded to the machine: turbo runs at most `concurrency` packages at once (its default is 10)
+    // and each jest gets `workers` workers (tooling/jest-preset reads NQC_TEST_WORKERS), so
+    // packages x workers <= cores. On 2 cores: 2 packages, 1 worker each.
+    const cores = availableParallelism();
+    const concurrency = Math.max(1, Math.min(cores, 4));
+    env.NQC_TEST_WORKERS ??= String(Math.max(1, Math.floor(cores / concurrency)));
+    if (task === 'test:exhaustive') env.NQC_TEST_TIER = 'exhaustive';
+    // Stale results from earlier runs must not count (turbo restores cached ones itself).
+    for (const group of ['packages', 'apps', 'tooling']) {
+      const dir = join(root, group);
+      for (const name of existsSync(dir) ? readdirSync(dir) : []) rmSync(join(dir, name, 'test-results'), { recursive: true, force: true });
+    }
+    const started = Date.now();
+    const status = pnpm('exec', 'turbo', 'run', 'test', '--continue', `--concurrency=${concurrency}`, ...process.argv.slice(3));
+    const { passed, failed, skipped, seconds } = summarize(root);
+    const times = Object.entries(seconds).sort((a, b) => b[1] - a[1]).map(([p, t]) => `${p.replace(/^\w+\//, '')} ${t}s`);
+    console.log(`\ntest time per package (jest wall time): ${times.join(', ')}`);
+    console.log(`${env.NQC_TEST_TIER ?? 'default'} tier, ${Math.round((Date.now() - started) / 1000)} s on ${cores} cores (at most ${concurrency} packages at once, jest workers per package: ${env.NQC_TEST_WORKERS})`);
+    console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
     process.exit(status !== 0 ? status : failed > 0 ? 1 : 0);
   }
   default:
-    console.error('usage: node tooling/scripts/task.mjs install|demo|test');
+    console.error('usage: node tooling/scripts/task.mjs install|demo|test|test:exhaustive');
     process.exit(2);
 }

@@ -6,10 +6,10 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * @param {string} root workspace root
- * @returns {{passed: number, failed: number, skipped: number, packages: string[]}}
+ * @returns {{passed: number, failed: number, skipped: number, packages: string[], seconds: Record<string, number>}}
  */
 export function summarize(root) {
-  const total = { passed: 0, failed: 0, skipped: 0, packages: [] };
+  const total = { passed: 0, failed: 0, skipped: 0, packages: [], seconds: {} };
   for (const group of ['packages', 'apps', 'tooling']) {
     const dir = join(root, group);
     if (!existsSync(dir)) continue;
@@ -21,6 +21,7 @@ export function summarize(root) {
       total.failed += s.failed;
       total.skipped += s.skipped;
       total.packages.push(`${group}/${name}`);
+      if (typeof s.seconds === 'number') total.seconds[`${group}/${name}`] = s.seconds;
     }
   }
   return total;

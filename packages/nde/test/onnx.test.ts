@@ -18,7 +18,7 @@ beforeAll(async () => {
   inline = createOnnxBackend({ workers: 0 });
   pool = createOnnxBackend({ workers: 2 });
   await Promise.all([inline.ready(), pool.ready()]);
-});
+}, 120_000); // key generation / sessions: sized for a loaded machine
 afterAll(async () => {
   await Promise.all([inline.close(), pool.close()]);
 });

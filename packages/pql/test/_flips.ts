@@ -12,14 +12,14 @@ function attempt(open: (s: Stanza[]) => Uint8Array | null, s: Stanza): 'null' | 
 }
 
 /**
- * Which body bits to flip. With NQC_PQL_EXHAUSTIVE=1 (script `pnpm test:exhaustive`): every bit of
+ * Which body bits to flip. With NQC_PQL_EXHAUSTIVE=1 or NQC_TEST_TIER=exhaustive (`pnpm test:exhaustive`, root `npm run test:exhaustive`): every bit of
  * the body. By default (to keep CI fast on 2 shared cores: an exhaustive X-Wing run is ~9,300
  * decapsulations, ~40 s): every bit of the last `fullTail` bytes (the sealed file key, plus the
  * X25519 share for X-Wing) and one bit of every other byte, rotating through the 8 positions.
  */
 function bitsToFlip(bodyLength: number, fullTail: number): number[] {
   const bits: number[] = [];
-  const all = process.env.NQC_PQL_EXHAUSTIVE === '1';
+  const all = process.env.NQC_PQL_EXHAUSTIVE === '1' || process.env.NQC_TEST_TIER === 'exhaustive';
   for (let byte = 0; byte < bodyLength; byte++) {
     if (all || byte >= bodyLength - fullTail) for (let b = 0; b < 8; b++) bits.push(byte * 8 + b);
     else bits.push(byte * 8 + (byte % 8));

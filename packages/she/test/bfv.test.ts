@@ -17,7 +17,7 @@ beforeAll(async () => {
   client = await HeClient.create(keys, schema);
   const bundle = await EvaluationBundle.decode(await (await keys.evaluationBundle()).encode());
   ev = await HeEvaluator.create(bundle);
-});
+}, 120_000); // key generation / sessions: sized for a loaded machine
 afterAll(() => {
   ev.dispose();
   client.dispose();

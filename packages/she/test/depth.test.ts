@@ -27,7 +27,7 @@ describe('bfv-n8192', () => {
     client = await HeClient.create(keys, schema);
     const bundle = await keys.evaluationBundle({ schema, recordProducts: [['qty', 'price']] });
     ev = await HeEvaluator.create(await EvaluationBundle.decode(await bundle.encode()));
-  });
+  }, 120_000); // key generation / sessions: sized for a loaded machine
   afterAll(() => {
     ev.dispose();
     client.dispose();
@@ -106,7 +106,7 @@ describe('ckks-n8192', () => {
     keys = await HeKeySet.generate('ckks-n8192');
     client = await HeClient.create(keys, schema);
     ev = await HeEvaluator.create(await keys.evaluationBundle({ schema, recordProducts: [['temp', 'dose']] }));
-  });
+  }, 120_000); // key generation / sessions: sized for a loaded machine
   afterAll(() => {
     ev.dispose();
     client.dispose();

@@ -25,7 +25,7 @@ afterAll(async () => {
   await ev.close();
   client.dispose();
   keys.dispose();
-});
+}, 180_000); // key generation / sessions: sized for a loaded machine
 
 describe('HeWorkerEvaluator', () => {
   it('good_worker_sum equals the plaintext sum', async () => {
