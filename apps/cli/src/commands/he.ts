@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { readFileSync, statSync } from 'node:fs';
 import { aggregate, decryptAggregate, extractHeFields } from '@nqc/core/node';
 import type { FieldSpec, HeCiphertext, HePresetName } from '@nqc/she';
 import { note, type CliContext } from '../context.js';
@@ -7,26 +6,31 @@ import { CliError } from '../errors.js';
 import { writeFileAtomically } from '../io/atomic-output.js';
 import { parseFieldSpec } from '../he/field-spec.js';
 import { encodeKeyFile, encodeResult, readBundleFile, readKeyFile, readResult, she, type HeResult } from '../he/files.js';
-import { repeatable } from '../recipients.js';
-
-const MAX_ENVELOPE_FOR_HE = 256 << 20;
+import { openHeEnvelope } from '../he/envelopes.js';
+import { escapeForTerminal } from '../io/terminal.js';
+import { readVerifyingKeys, repeatable } from '../recipients.js';
 
 /** Default preset for a set of fields: CKKS for reals, BFV N=4096 (sums, means) otherwise. */
 function presetFor(fields: readonly FieldSpec[]): HePresetName {
   return fields.some((f) => f.type === 'real') ? 'ckks-n8192' : 'bfv-n4096';
 }
 
-/** The HE fields of one envelope file (header only matters; read whole, bounded). */
-async function fieldsOf(path: string, field: string): Promise<HeCiphertext[]> {
-  let bytes: Buffer;
+/**
+ * The HE fields of one envelope file: header only, or with `requireSigners` the whole file streamed
+ * through the signature check (the fields then come from the verified header).
+ */
+async function fieldsOf(path: string, field: string, requireSigners: string[] | undefined): Promise<HeCiphertext[]> {
+  const file = await openHeEnvelope(path);
+  let found: HeCiphertext[];
   try {
-    if (statSync(path).size > MAX_ENVELOPE_FOR_HE) throw new CliError('ERR_CLI_HE_FILE', `envelope too large for HE aggregation: ${path}`);
-    bytes = readFileSync(path);
+    found = await extractHeFields(file.input, field, { requireSigners });
   } catch (error) {
-    if (error instanceof CliError) throw error;
-    throw new CliError('ERR_CLI_HE_FILE', `cannot read envelope ${path}: ${(error as Error).message.replace(/^E[A-Z]+: /, '')}`);
+    const e = error as { code?: unknown; message?: unknown };
+    if (e.code === 'ERR_CORE_SIGNER_UNTRUSTED') throw new CliError('ERR_CLI_HE_SIGNER', `${path}: refused: ${String(e.message).replace(/^envelope: /, '')}`);
+    throw error;
+  } finally {
+    await file.close();
   }
-  const found = await extractHeFields(new Uint8Array(bytes), field); // binary or armor: detected by the one rule
   if (found.length === 0) throw new CliError('ERR_CLI_HE_FIELD', `${path} has no HE field "${field}"`);
   return found;
 }
@@ -69,9 +73,15 @@ export function registerHe(program: Command, ctx: CliContext): void {
       .option('--bundle <FILE>', 'the evaluation bundle (required for sum and mean)')
       .option('-o, --output <FILE>', 'write the result file here instead of stdout')
       .option('-f, --force', 'overwrite an existing output file')
-      .action(async (envelopes: string[], flags: { field: string; bundle?: string; output?: string; force?: boolean }) => {
+      .option(
+        '--require-signer <KEY>',
+        'only add envelopes with a valid signature by this verifying key (nqc-pub-... or a file holding one); repeatable. Each envelope is then read whole (streamed) to check its signature',
+        repeatable,
+      )
+      .action(async (envelopes: string[], flags: { field: string; bundle?: string; output?: string; force?: boolean; requireSigner?: string[] }) => {
+        const requireSigners = await readVerifyingKeys(ctx, flags.requireSigner);
         const cts: HeCiphertext[] = [];
-        for (const path of envelopes) cts.push(...(await fieldsOf(path, flags.field)));
+        for (const path of envelopes) cts.push(...(await fieldsOf(path, flags.field, requireSigners)));
         let result: HeResult;
         if (op === 'count') {
           // The number of records is public metadata of each ciphertext: no key, no HE work.
@@ -95,20 +105,33 @@ export function registerHe(program: Command, ctx: CliContext): void {
     .option('--json', 'print {"op","field","value"} as JSON')
     .action(async (resultPath: string, flags: { he: string; json?: boolean }) => {
       const result = await readResult(resultPath);
+      const { keys, fields } = await readKeyFile(flags.he);
       let value: number;
-      if (result.op === 'count') {
-        value = result.value;
-      } else {
-        const { keys, fields } = await readKeyFile(flags.he);
-        const { HeClient, defineSchema } = await she();
-        const client = await HeClient.create(keys, defineSchema(fields));
-        try {
-          value = decryptAggregate(result.op === 'sum' ? result.sum : result.mean, client);
-        } finally {
-          client.dispose();
-          keys.dispose();
+      try {
+        // The field name is the result file's label, which whoever computed the result wrote: it must
+        // at least name a field of this key file, and it is reported as coming from the file.
+        if (!fields.some((f) => f.path === result.path)) {
+          throw new CliError('ERR_CLI_HE_FIELD', `${resultPath} says it holds field "${result.path}", which is not in the HE key file`);
         }
+        if (result.op === 'count') {
+          value = result.value;
+        } else {
+          const { HeClient, defineSchema } = await she();
+          const client = await HeClient.create(keys, defineSchema(fields));
+          try {
+            value = decryptAggregate(result.op === 'sum' ? result.sum : result.mean, client);
+          } finally {
+            client.dispose();
+          }
+        }
+      } finally {
+        keys.dispose();
       }
-      ctx.stdout.write(flags.json ? `${JSON.stringify({ op: result.op, field: result.path, value })}\n` : `${value}\n`);
+      if (flags.json) {
+        ctx.stdout.write(`${JSON.stringify({ op: result.op, field: result.path, value })}\n`);
+        return;
+      }
+      note(ctx, `nqc: ${result.op} of field "${escapeForTerminal(result.path)}" (label from the result file, not authenticated)`);
+      ctx.stdout.write(`${value}\n`);
     });
 }
