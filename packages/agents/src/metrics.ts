@@ -116,7 +116,9 @@ export class AgentMetrics {
     this.#duration.observe({ agent: report.agent, op: report.op }, report.seconds);
     this.#tasks.inc({ agent: report.agent, op: report.op, outcome: report.outcome });
     if (report.outcome === 'failed' || report.outcome === 'timeout' || report.outcome === 'crashed') {
-      this.#failures.inc({ reason: report.reason ?? report.outcome });
+      // A custom agent's error code becomes a label value: keep only code-shaped strings (bounded, printable).
+      const reason = report.reason !== undefined && /^[A-Za-z0-9_.-]{1,64}$/.test(report.reason) ? report.reason : report.outcome;
+      this.#failures.inc({ reason });
     }
   }
 
