@@ -25,8 +25,8 @@ const nodeHe: HePlatform = {
 
 /**
  * {@link import('./records-api.js').aggregate} for Node. Given a bundle (an `EvaluationBundle` or its
- * encoding) as `evaluator`, SEAL runs in a worker thread started for this call (~0.3-0.5 s; pass a
- * `HeWorkerEvaluator` from `@nqc/she/node` to reuse one across calls): a SEAL abort rejects this
+ * encoding) as `evaluator`, SEAL runs in a worker thread started for this call (its start-up cost ~0.75 s more than
+ * in-process on a busy 2-core machine; pass a `HeWorkerEvaluator` from `@nqc/she/node` to reuse one): a SEAL abort rejects this
  * call with `ERR_SHE_SEAL_FATAL` and the next call works. An `HeEvaluator` passed in runs in the
  * calling thread, as given.
  * @example
