@@ -33,6 +33,7 @@ export {
 } from './header.js';
 export {
   INNER_BATCH,
+  INNER_BATCH_BYTES,
   chunkNonce,
   payloadLayout,
   type InnerLayer,

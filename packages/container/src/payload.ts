@@ -9,7 +9,8 @@ import type { Sha256Hasher } from './provider.js';
 
 /**
  * An inner, length-preserving, per-chunk transform applied before the AEAD (the NDE layer). Chunks are
- * passed in batches (up to {@link INNER_BATCH} at a time) so an implementation can run them together.
+ * passed in batches (up to {@link INNER_BATCH} chunks and {@link INNER_BATCH_BYTES} bytes at a time, and
+ * at least one chunk) so an implementation can run them together.
  * `index` is the chunk counter; each chunk must be transformable on its own (random access).
  */
 export interface InnerLayer {
@@ -21,8 +22,20 @@ export interface InnerLayer {
   decryptChunks(key: Uint8Array, salt: Uint8Array, items: { index: number; data: Uint8Array }[]): Promise<Uint8Array[]>;
 }
 
-/** Chunks handed to an {@link InnerLayer} per call. */
+/** Most chunks handed to an {@link InnerLayer} per call. */
 export const INNER_BATCH = 16;
+
+/**
+ * Most plaintext bytes handed to an {@link InnerLayer} per call (one chunk when a chunk is larger).
+ * The batch is bounded in bytes, not only in chunks, because the chunk size is the sender's choice
+ * (up to 16 MiB): a count alone would let an envelope make its reader hold 16 x 16 MiB per batch.
+ */
+export const INNER_BATCH_BYTES = 1024 * 1024;
+
+/** @internal Chunks per inner-layer call for `chunkSize`: as many as fit in INNER_BATCH_BYTES, 1..INNER_BATCH. */
+export function innerBatchChunks(chunkSize: number): number {
+  return Math.max(1, Math.min(INNER_BATCH, Math.floor(INNER_BATCH_BYTES / chunkSize)));
+}
 
 /** @internal Checks an inner layer's output shape (it is code we do not control). */
 export function checkInnerOutput(out: unknown, items: { data: Uint8Array }[]): Uint8Array[] {

@@ -1,5 +1,6 @@
 // Streaming encryption and decryption over Web Streams, in constant memory: at most one batch of
-// chunks (INNER_BATCH x chunk size), the signature trailer and one header are buffered.
+// chunks (INNER_BATCH_BYTES, or one chunk when chunks are larger) plus one chunk, the signature
+// trailer and one header are buffered, whatever chunk size the envelope names.
 import { equalBytes } from '@noble/ciphers/utils.js';
 import { Dearmorer, EncodingSniffer } from './armor.js';
 import { concatBytes } from './bytes.js';
@@ -23,7 +24,7 @@ import {
   chunkNonce,
   decodeTrailer,
   encodeTrailer,
-  INNER_BATCH,
+  innerBatchChunks,
   signatureTranscript,
   type InnerLayer,
   type SignatureVerifier,
@@ -176,6 +177,7 @@ export function encryptEngine(opts: EncryptOptions): EncryptEngine {
   const aead = provider.aead(header.suite.aead, keys.payload);
   const hasher = signer ? provider.sha256() : null;
   const queue = new ByteQueue();
+  const batchChunks = inner ? innerBatchChunks(chunkSize) : 1;
   let batch: { index: number; data: Uint8Array }[] = [];
   let index = 0;
 
@@ -197,7 +199,7 @@ export function encryptEngine(opts: EncryptOptions): EncryptEngine {
       // Keep at least one byte back: a full chunk is final only if nothing follows it.
       while (queue.length > chunkSize) {
         batch.push({ index: index++, data: queue.take(chunkSize) });
-        if (batch.length >= (inner ? INNER_BATCH : 1)) {
+        if (batch.length >= batchChunks) {
           const b = batch;
           batch = [];
           await seal(b, -1, emit);
@@ -284,6 +286,7 @@ export function decryptEngine(opts: DecryptOptions): DecryptEngine {
     inner: InnerLayer | undefined;
     innerKey: Uint8Array;
     chunkSize: number;
+    batchChunks: number;
     trailer: number;
     hasher: ReturnType<CryptoProvider['sha256']> | null;
   } | null = null;
@@ -328,6 +331,7 @@ export function decryptEngine(opts: DecryptOptions): DecryptEngine {
         inner,
         innerKey: keys.inner,
         chunkSize: header.suite.chunkSize,
+        batchChunks: inner ? innerBatchChunks(header.suite.chunkSize) : 1,
         trailer: header.signer?.trailerLength ?? 0,
         hasher: header.signer ? provider.sha256() : null,
       };
@@ -338,7 +342,7 @@ export function decryptEngine(opts: DecryptOptions): DecryptEngine {
     while (queue.length > full + s.trailer) {
       batch.push({ index, data: openNext(full, false) });
       index++;
-      if (batch.length >= (s.inner ? INNER_BATCH : 1)) {
+      if (batch.length >= s.batchChunks) {
         const b = batch;
         batch = [];
         await release(b, emit);

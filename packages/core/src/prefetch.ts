@@ -1,8 +1,8 @@
 // Node-only: overlaps the NDE keystream with everything else when encrypting or decrypting a stream.
 //
-// Why: @nqc/container's engine hands the inner layer 16 chunks per call and awaits each call before
-// it accepts more input, so the ONNX workers, the AEAD and the I/O never run at the same time, and
-// 16-chunk calls are too small for the ONNX backend's best throughput. NDE encryption of chunk i
+// Why: @nqc/container's engine hands the inner layer at most 1 MiB (16 default chunks) per call and
+// awaits each call before it accepts more input, so the ONNX workers, the AEAD and the I/O never run at
+// the same time, and such calls are too small for the ONNX backend's best throughput. NDE encryption of chunk i
 // depends only on (NDE key, salt, i, plaintext of chunk i), and its plaintext is known as soon as the
 // input arrives, so this transform computes it AHEAD, in larger groups, while the container seals the
 // previous group; the inner layer handed to the container then returns the precomputed result.
@@ -10,15 +10,82 @@
 // otherwise it is computed on the spot. The envelope bytes are identical to the sequential path (tested).
 // Decryption (ndeDecryptTransform) runs the container with a pass-through inner layer and removes the
 // NDE layer after it: the container keeps every check and releases only authenticated chunks.
+// Memory: every bound is in bytes (GROUP_BYTES per call, IN_FLIGHT_BYTES in flight, one chunk at
+// least), never a number of chunks alone, because the envelope's chunk size is the sender's choice.
 import { Transform } from 'node:stream';
 import { deriveKeys, encryptEngine, parseHeader, type EncryptOptions as ContainerEncryptOptions, type InnerLayer } from '@nqc/container';
 import type { NdeBackend } from '@nqc/nde';
 import { NDE_MODEL_ID } from './nde.js';
 
-/** Chunks per NDE call made ahead of the container (the ONNX backend is fastest with large batches). */
-const GROUP = 64;
-/** Groups computed ahead (bounds memory: GROUP x chunk size x (AHEAD + 1) plaintext and keystream). */
-const AHEAD = 2;
+/**
+ * Plaintext bytes per NDE call made ahead of (encryption) or after (decryption) the container: 64
+ * chunks of the default 64 KiB, the ONNX backend's best batch; one chunk when chunks are larger.
+ */
+export const GROUP_BYTES = 4 * 1024 * 1024;
+/** Most chunks per NDE call (the ONNX backend gains nothing beyond 64). */
+const GROUP_MAX_CHUNKS = 64;
+/**
+ * NDE work in flight (calls submitted and not yet consumed), in bytes: at most 3 calls (the worker
+ * pool stays busy) and at most this many bytes, but always one call. The chunk size is the sender's
+ * choice (up to 16 MiB): a fixed number of chunks would let an envelope make its reader buffer
+ * gigabytes, so every bound here is in bytes.
+ */
+export const IN_FLIGHT_BYTES = 12 * 1024 * 1024;
+const IN_FLIGHT_MAX_CALLS = 3;
+
+/**
+ * @internal How the pipeline groups chunks of `chunkSize` bytes: `group` chunks per NDE call and at
+ * most `calls` calls in flight, so `group x chunkSize x calls <= max(IN_FLIGHT_BYTES, chunkSize)`.
+ */
+export function pipelineShape(chunkSize: number): { group: number; calls: number } {
+  const group = Math.max(1, Math.min(GROUP_MAX_CHUNKS, Math.floor(GROUP_BYTES / chunkSize)));
+  const calls = Math.max(1, Math.min(IN_FLIGHT_MAX_CALLS, Math.floor(IN_FLIGHT_BYTES / (group * chunkSize))));
+  return { group, calls };
+}
+
+/**
+ * @internal Whether chunks of `chunkSize` bytes go through the pipelined transforms. Chunks of
+ * GROUP_BYTES or more do not: one such chunk already fills an NDE call, pipelining would only add
+ * another chunk in memory at each stage (the ONNX backend itself needs ~8x the chunk per call), so
+ * they take the container's sequential path (one chunk per call, input read only as output drains).
+ */
+export function pipelines(chunkSize: number): boolean {
+  return chunkSize < GROUP_BYTES;
+}
+
+/** @internal FIFO of Buffers that hands out exactly `n` bytes (a view when one piece suffices). */
+class Pieces {
+  #parts: Buffer[] = [];
+  length = 0;
+  push(b: Buffer): void {
+    if (b.length) {
+      this.#parts.push(b);
+      this.length += b.length;
+    }
+  }
+  take(n: number): Buffer {
+    const first = this.#parts[0]!;
+    let out: Buffer;
+    if (first.length >= n) {
+      out = first.subarray(0, n);
+      if (first.length === n) this.#parts.shift();
+      else this.#parts[0] = first.subarray(n);
+    } else {
+      out = Buffer.allocUnsafe(n);
+      let o = 0;
+      while (o < n) {
+        const p = this.#parts[0]!;
+        const k = Math.min(p.length, n - o);
+        p.copy(out, o, 0, k);
+        o += k;
+        if (k === p.length) this.#parts.shift();
+        else this.#parts[0] = p.subarray(k);
+      }
+    }
+    this.length -= n;
+    return out;
+  }
+}
 
 function same(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.length).equals(Buffer.from(b.buffer, b.byteOffset, b.length));
@@ -55,48 +122,32 @@ export function prefetchingEncryptTransform(opts: ContainerEncryptOptions, backe
   const ndeKey = deriveKeys(opts.fileKey, salt).inner;
   const keyOk = (k: Uint8Array, s: Uint8Array) => same(k, ndeKey) && same(s, salt);
   const chunkSize = parseHeader(engine.header).suite.chunkSize;
+  const { group, calls } = pipelineShape(chunkSize);
+  const groupBytes = group * chunkSize;
 
-  let pending: Buffer[] = []; // plaintext not yet cut into chunks
-  let pendingLength = 0;
+  const pending = new Pieces(); // plaintext not yet cut into groups
   let nextIndex = 0; // index of the next chunk to cut
-  const held: Buffer[] = []; // cut plaintext, NDE submitted, not yet given to the engine
-  let heldGroups = 0;
-  let out: Uint8Array[] = [];
-  const emit = (b: Uint8Array) => void out.push(b);
+  const held: Buffer[] = []; // cut plaintext groups, NDE submitted, not yet given to the engine (<= calls)
 
-  const submit = (chunks: Buffer[]) => {
-    const items = chunks.map((data) => ({ index: nextIndex++, data: new Uint8Array(data.buffer, data.byteOffset, data.length) }));
+  const submit = (g: Buffer) => {
+    const items: { index: number; data: Uint8Array }[] = [];
+    for (let o = 0; o < g.length; o += chunkSize) items.push({ index: nextIndex++, data: new Uint8Array(g.buffer, g.byteOffset + o, Math.min(chunkSize, g.length - o)) });
     const results = backend.encryptChunks(ndeKey, salt, items);
     results.catch(() => undefined); // a failure resurfaces when the container asks for the chunk
     items.forEach((it, j) => ahead.set(it.index, { data: it.data, out: results.then((r) => r[j]!) }));
+    held.push(g);
   };
 
-  const cut = () => {
-    // Cut whole groups of full chunks; keep the rest (a partial group) for later or for the end.
-    while (pendingLength >= GROUP * chunkSize) {
-      const all = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingLength);
-      const group: Buffer[] = [];
-      for (let i = 0; i < GROUP; i++) group.push(all.subarray(i * chunkSize, (i + 1) * chunkSize));
-      submit(group);
-      held.push(all.subarray(0, GROUP * chunkSize));
-      heldGroups++;
-      const rest = all.subarray(GROUP * chunkSize);
-      pending = rest.length ? [rest] : [];
-      pendingLength = rest.length;
-    }
-  };
-
-  const drain = async (keep: number) => {
-    while (heldGroups > keep) {
-      const g = held.shift()!;
-      heldGroups--;
-      await engine.write(new Uint8Array(g.buffer, g.byteOffset, g.length), emit);
-    }
-  };
-
-  const flushOut = (t: Transform) => {
+  // Sealed output goes out after each group (one push per group: few large writes, never more than
+  // one group's ciphertext collected).
+  const sealGroup = async (t: Transform, g: Uint8Array) => {
+    const out: Uint8Array[] = [];
+    await engine.write(g, (b) => void out.push(b));
     if (out.length) t.push(out.length === 1 ? out[0] : Buffer.concat(out));
-    out = [];
+  };
+  const sealHeld = (t: Transform) => {
+    const g = held.shift()!;
+    return sealGroup(t, new Uint8Array(g.buffer, g.byteOffset, g.length));
   };
 
   let started = false;
@@ -109,24 +160,25 @@ export function prefetchingEncryptTransform(opts: ContainerEncryptOptions, backe
         this.push(engine.header);
       }
       pending.push(chunk);
-      pendingLength += chunk.length;
-      cut();
-      drain(AHEAD).then(() => {
-        flushOut(this);
-        cb();
-      }, cb);
+      (async () => {
+        // Whole groups of full chunks are cut and submitted, at most `calls` ahead of the engine: a
+        // large write waits for earlier groups instead of submitting all of itself at once.
+        while (pending.length >= groupBytes) {
+          if (held.length >= calls) await sealHeld(this);
+          submit(pending.take(groupBytes));
+        }
+      })().then(() => cb(), cb);
     },
     flush(cb) {
       if (!started) this.push(engine.header);
       (async () => {
-        await drain(0);
-        if (pendingLength) await engine.write(new Uint8Array(Buffer.concat(pending, pendingLength)), emit);
-        await engine.end(emit);
+        while (held.length) await sealHeld(this);
+        if (pending.length) await sealGroup(this, new Uint8Array(pending.take(pending.length)));
+        const out: Uint8Array[] = [];
+        await engine.end((b) => void out.push(b));
+        for (const o of out) this.push(o);
         ahead.clear();
-      })().then(() => {
-        flushOut(this);
-        cb();
-      }, cb);
+      })().then(() => cb(), cb);
     },
   });
 }
@@ -135,7 +187,8 @@ export function prefetchingEncryptTransform(opts: ContainerEncryptOptions, backe
  * @internal The NDE half of a pipelined decryption. The container decrypts with a pass-through inner
  * layer (same model id), so it still does every check (MAC, tags, positions, final chunk, signature)
  * and releases each chunk's NDE ciphertext only once it is authenticated; this transform then removes
- * the NDE layer, 64-chunk groups at a time with two groups in flight. Chunk `i` of the container's
+ * the NDE layer in groups of {@link pipelineShape} (4 MiB, 64 default chunks, or one larger chunk) with
+ * at most 16 MiB (or one group) in flight, pushing each group as it is done. Chunk `i` of the container's
  * output is bytes `[i*C, (i+1)*C)` (every chunk but the last is exactly `C`), so cutting is exact.
  * `keys()` is called once the first bytes arrive, i.e. after the header MAC verified.
  */
@@ -146,36 +199,21 @@ export function ndeDecryptTransform(
 ): Transform {
   let nde: NdeBackend | undefined;
   let k: { key: Uint8Array; salt: Uint8Array; chunkSize: number } | undefined;
-  let pending: Buffer[] = [];
-  let pendingLength = 0;
+  let shape: { group: number; calls: number } | undefined;
+  const pending = new Pieces();
   let nextIndex = 0;
   const inFlight: Promise<Uint8Array[]>[] = [];
 
-  const submit = (chunks: Buffer[]) => {
-    const items = chunks.map((data) => ({ index: nextIndex++, data: new Uint8Array(data.buffer, data.byteOffset, data.length) }));
+  const submit = (buf: Buffer) => {
+    const C = k!.chunkSize;
+    const items: { index: number; data: Uint8Array }[] = [];
+    for (let o = 0; o < buf.length; o += C) items.push({ index: nextIndex++, data: new Uint8Array(buf.buffer, buf.byteOffset + o, Math.min(C, buf.length - o)) });
     const p = nde!.decryptChunks(k!.key, k!.salt, items);
     p.catch(() => undefined); // surfaces when awaited below
     inFlight.push(p);
   };
-  const cut = (all: boolean) => {
-    const C = k!.chunkSize;
-    while (pendingLength >= GROUP * C || (all && pendingLength > 0)) {
-      const buf = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingLength);
-      const n = Math.min(GROUP, Math.ceil(buf.length / C));
-      const take = Math.min(buf.length, n * C);
-      const group: Buffer[] = [];
-      for (let i = 0; i < n; i++) group.push(buf.subarray(i * C, Math.min(take, (i + 1) * C)));
-      submit(group);
-      const rest = buf.subarray(take);
-      pending = rest.length ? [rest] : [];
-      pendingLength = rest.length;
-    }
-  };
-  const release = async (t: Transform, keep: number) => {
-    while (inFlight.length > keep) {
-      const outs = await inFlight.shift()!;
-      for (const o of outs) if (o.length) t.push(o);
-    }
+  const releaseOne = async (t: Transform) => {
+    for (const o of await inFlight.shift()!) if (o.length) t.push(o);
   };
   return new Transform({
     readableHighWaterMark: 1 << 20,
@@ -185,16 +223,24 @@ export function ndeDecryptTransform(
       (async () => {
         k ??= await keys();
         nde ??= await backend();
+        shape ??= pipelineShape(k.chunkSize);
+        const groupBytes = shape.group * k.chunkSize;
         pending.push(chunk);
-        pendingLength += chunk.length;
-        cut(false);
-        await release(this, AHEAD);
+        // At most `calls` groups in flight: a large write waits for earlier groups (output in order).
+        while (pending.length >= groupBytes) {
+          if (inFlight.length >= shape.calls) await releaseOne(this);
+          submit(pending.take(groupBytes));
+        }
       })().then(() => cb(), cb);
     },
     flush(cb) {
       (async () => {
-        if (pendingLength) cut(true);
-        await release(this, 0);
+        // The rest is less than one group (its last chunk may be short): one more call.
+        if (pending.length) {
+          if (inFlight.length >= shape!.calls) await releaseOne(this);
+          submit(pending.take(pending.length));
+        }
+        while (inFlight.length) await releaseOne(this);
       })().then(() => cb(), cb);
     },
   });
