@@ -1,6 +1,18 @@
 // Key lifecycle: re-wrap the same file key (updateRecipients) or re-encrypt under a new one
 // (rotateDataKey). The names differ on purpose: they promise very different things to a removed recipient.
-import { armor, DECRYPT_FAILED_MESSAGE, NqcFormatError, parseHeader, rewriteHeader, type HeSection, type ParsedHeader } from '@nqc/container';
+import {
+  armor,
+  bytesSource,
+  DECRYPT_FAILED_MESSAGE,
+  NqcFormatError,
+  openRandomAccess,
+  parseHeader,
+  rewriteHeader,
+  type HeSection,
+  type InnerLayer,
+  type ParsedHeader,
+  type SeekableSource,
+} from '@nqc/container';
 import { fail } from './errors.js';
 import { binaryEnvelope, decryptAny, encryptAny, type DecryptResult } from './envelope.js';
 import { toIdentities, toRecipients, unwrapWith, wrap, type IdentityInput, type RecipientInput, type SignerInput, type VerifierInput } from './keys.js';
@@ -54,6 +66,26 @@ export async function recoverFileKey(header: ParsedHeader, identities: IdentityI
   return fileKey;
 }
 
+/**
+ * @internal Checks the payload framing of an envelope before `updateRecipients` gives it a new header,
+ * so a truncated or extended file is refused instead of re-wrapped: the payload length must be whole
+ * chunks plus a non-empty final chunk (`ERR_FORMAT_TRUNCATED`, `ERR_FORMAT_EMPTY_LAST_CHUNK`, from the
+ * sizes alone), and the final chunk must open under the file key at its position with the last-chunk
+ * flag, which also catches a cut at a chunk boundary, a missing or shortened signature trailer and
+ * trailing bytes (`ERR_FORMAT_DECRYPT_FAILED`). Cost: the header and ONE chunk (AEAD only: the NDE layer
+ * is not run, no ONNX is loaded); the other chunks are not read, so a flipped bit inside them is found
+ * only by `decrypt`, as before.
+ */
+export async function checkFraming(source: SeekableSource, fileKey: Uint8Array): Promise<void> {
+  const passThrough = (id: Uint8Array): InnerLayer => ({
+    id,
+    encryptChunks: async (_k, _s, items) => items.map((i) => i.data),
+    decryptChunks: async (_k, _s, items) => items.map((i) => i.data),
+  });
+  const ra = await openRandomAccess(source, { unwrap: () => Uint8Array.prototype.slice.call(fileKey), inner: passThrough });
+  (await ra.readChunk(ra.chunkCount - 1)).fill(0);
+}
+
 /** @internal updateRecipients on bytes: new header + the old payload and trailer, untouched. */
 export async function updateRecipientsBytes(envelope: Uint8Array | string, opts: UpdateRecipientsOptions): Promise<Uint8Array | string> {
   if (typeof opts !== 'object' || opts === null) fail('ERR_CORE_INVALID_ARGUMENT', '"options" expected an object');
@@ -61,6 +93,12 @@ export async function updateRecipientsBytes(envelope: Uint8Array | string, opts:
   const recipients = toRecipients(opts.recipients);
   const header = parseHeader(bytes);
   const fileKey = await recoverFileKey(header, opts.identities);
+  try {
+    await checkFraming(bytesSource(bytes), fileKey);
+  } catch (e) {
+    fileKey.fill(0);
+    throw e;
+  }
   const stanzas = wrap(fileKey, recipients);
   const { header: fresh, oldLength } = rewriteHeader(bytes.subarray(0, header.length), fileKey, stanzas);
   fileKey.fill(0);

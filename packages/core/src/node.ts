@@ -16,6 +16,7 @@ import { pipeline } from 'node:stream/promises';
 import {
   ARMOR_BEGIN,
   ARMOR_END,
+  DEFAULT_CHUNK_SIZE,
   deriveKeys,
   detectEncoding,
   EncodingSniffer,
@@ -51,9 +52,9 @@ import {
 } from './envelope.js';
 import { describe, type EnvelopeInfo } from './info.js';
 import { signerReport, toRecipients, wrap, type SignerReport } from './keys.js';
-import { recoverFileKey, rotateDataKeyBytes, runCheckHe, updateRecipientsBytes, type RotateDataKeyOptions, type UpdateRecipientsOptions } from './lifecycle.js';
+import { checkFraming, recoverFileKey, rotateDataKeyBytes, runCheckHe, updateRecipientsBytes, type RotateDataKeyOptions, type UpdateRecipientsOptions } from './lifecycle.js';
 import { autoNdeBackend, checkNdeChoice, NDE_MODEL_ID, type NdeChoice, type Platform } from './nde.js';
-import { ndeDecryptTransform, prefetchingEncryptTransform } from './prefetch.js';
+import { ndeDecryptTransform, pipelines, prefetchingEncryptTransform } from './prefetch.js';
 import {
   decryptJsonWith,
   encryptDatasetWith,
@@ -240,7 +241,9 @@ export async function createEncryptTransform(opts: EncryptOptions): Promise<Dupl
   const choice = checkNdeChoice(opts?.nde);
   const copts = await encryptOptions(nodePlatform, opts);
   // With NDE on, compute the keystream of later chunks while earlier ones are sealed (see prefetch.ts).
-  const t = choice === 'off' ? createEncryptDuplex(copts) : prefetchingEncryptTransform(copts, await ndeBackend(choice));
+  // Chunks of 4 MiB or more take the sequential path: bounded to one chunk in flight (prefetch.ts).
+  const sequential = choice === 'off' || !pipelines(copts.chunkSize ?? DEFAULT_CHUNK_SIZE);
+  const t = sequential ? createEncryptDuplex(copts) : prefetchingEncryptTransform(copts, await ndeBackend(choice));
   if (!opts.armor) return t;
   const a = armorTransform();
   t.pipe(a);
@@ -324,6 +327,7 @@ function decryptTransformNode(opts: DecryptOptions, hide: boolean): DecryptTrans
   // removed after it, pipelined (see prefetch.ts). The file key is captured from our own unwrap and
   // used only once the header MAC has verified it.
   let fileKey: Uint8Array | null = null;
+  let chunkSize = 0;
   let ndeUsed = false;
   const passThrough = {
     id: NDE_MODEL_ID,
@@ -333,10 +337,14 @@ function decryptTransformNode(opts: DecryptOptions, hide: boolean): DecryptTrans
   const inner = copts.inner as (id: Uint8Array) => Promise<InnerLayer | undefined>;
   const { duplex, header } = createDecryptDuplex({
     ...copts,
-    unwrap: async (stanzas, h) => (fileKey = await copts.unwrap(stanzas, h)),
+    unwrap: async (stanzas, h) => {
+      chunkSize = h.suite.chunkSize;
+      return (fileKey = await copts.unwrap(stanzas, h));
+    },
     inner: async (id: Uint8Array) => {
       const real = await inner(id); // undefined for 'off' or another model: the container refuses
-      if (!real || choice === 'off') return real;
+      // Chunks of 4 MiB or more: the container's sequential path, one chunk in flight (prefetch.ts).
+      if (!real || choice === 'off' || !pipelines(chunkSize)) return real;
       ndeUsed = true;
       return passThrough;
     },
@@ -465,12 +473,26 @@ export async function updateRecipientsFile(inPath: string, outPath: string, opts
   const recipients = toRecipients(opts.recipients);
   const header = parseHeader(bytes);
   const fileKey = await recoverFileKey(header, opts.identities);
+  // A truncated or extended payload is refused, not re-wrapped (lifecycle.ts checkFraming: one chunk read).
+  const src = await fileSource(inPath);
+  let size: number;
+  try {
+    await checkFraming(src, fileKey);
+    size = src.size;
+  } catch (e) {
+    fileKey.fill(0);
+    throw e;
+  } finally {
+    await src.close();
+  }
   const { header: fresh, oldLength } = rewriteHeader(bytes, fileKey, wrap(fileKey, recipients));
   fileKey.fill(0);
   await replaceOnSuccess(outPath, async (tmp) => {
     const out = createWriteStream(tmp, { flags: 'wx', mode: 0o600 });
     out.write(fresh);
     await pipeline(createReadStream(inPath, { start: oldLength, highWaterMark: 1 << 20 }), out);
+    // The payload copied must be the one whose framing was checked (same length).
+    if ((await stat(tmp)).size !== fresh.length + size - oldLength) fail('ERR_CORE_INVALID_ARGUMENT', `${inPath} changed while it was read: nothing written`);
   });
 }
 
