@@ -5,6 +5,8 @@
  * @module
  */
 import {
+  decodeKeyString,
+  getKem,
   KemIdentity,
   Keyset,
   parseIdentity,
@@ -13,6 +15,7 @@ import {
   type IdentityFileContents,
   type KeyInfo,
   type KeyPurpose,
+  type SignatureOptions,
   type Stanza,
 } from '@nqc/pql';
 import { fail } from './errors.js';
@@ -183,8 +186,43 @@ export class KeyStore {
     return usable.map((k) => this.#secrets.get(k.id) as KemIdentity);
   }
 
-  /** Unwraps a file key in this thread with the usable encryption keys (the keyset's bounded search). */
+  /**
+   * Unwraps a file key in this thread with the primary and enabled encryption keys (the keyset's
+   * bounded search; disabled and destroyed keys are never tried).
+   * @returns the file key, or `null` ("not mine")
+   * @throws {NqcPqlError} ERR_PQL_INVALID_INPUT, ERR_PQL_STANZA_MALFORMED
+   */
   unwrapFileKey(stanzas: Stanza[]): Uint8Array | null {
     return this.#keyset.unwrapFileKey(stanzas);
+  }
+
+  /**
+   * Signs in this thread with a usable signing key (default: the primary).
+   * @throws {NqcAgentsError} ERR_AGENTS_KEY; {NqcPqlError} ERR_PQL_INVALID_INPUT, ERR_PQL_SIGNATURE
+   */
+  sign(message: Uint8Array, options: SignatureOptions & { keyId?: string } = {}): { keyId: string; algorithm: string; signature: Uint8Array } {
+    const key = this._signer(options.keyId);
+    const signature = key.sign(message, options.context === undefined ? undefined : { context: options.context });
+    return { keyId: key.keyId, algorithm: key.algorithm, signature };
+  }
+
+  /**
+   * Raw KEM decapsulation in this thread with a usable encryption key (default: the primary).
+   * @throws {NqcAgentsError} ERR_AGENTS_KEY, ERR_AGENTS_INVALID_INPUT (ciphertext length)
+   */
+  decapsulate(cipherText: Uint8Array, keyId?: string): { keyId: string; sharedSecret: Uint8Array } {
+    const id = this._identity(keyId);
+    const kem = getKem(id.algorithm);
+    if (!(cipherText instanceof Uint8Array) || cipherText.length !== kem.cipherTextLength) {
+      fail('ERR_AGENTS_INVALID_INPUT', `"cipherText" expected Uint8Array of length ${kem.cipherTextLength}`);
+    }
+    const { bytes: seed } = decodeKeyString(id.toString(), 'identity');
+    const { secretKey } = kem.keygen(seed);
+    try {
+      return { keyId: id.keyId, sharedSecret: kem.decapsulate(cipherText, secretKey) };
+    } finally {
+      seed.fill(0);
+      secretKey.fill(0);
+    }
   }
 }
