@@ -1,6 +1,6 @@
-import { readFileSync, statSync } from 'node:fs';
 import type { EvaluationBundle, FieldSpec, HeCiphertext, HeKeySet, HeMean } from '@nqc/she';
 import { CliError } from '../errors.js';
+import { readBounded as readBoundedFile } from '../io/read-bounded.js';
 
 // The HE files of the CLI. The owner's key file is text (JSON), mode 0600: the SEAL key set
 // (@nqc/she's own encoding, base64) and the field schema chosen at `nqc he keygen`, so that encrypt
@@ -18,14 +18,9 @@ export async function she() {
   return import('@nqc/she');
 }
 
-function readBounded(path: string, max: number, what: string): Buffer {
-  try {
-    if (statSync(path).size > max) throw new CliError('ERR_CLI_HE_FILE', `${what} ${path} is too large`);
-    return readFileSync(path);
-  } catch (error) {
-    if (error instanceof CliError) throw error;
-    throw new CliError('ERR_CLI_HE_FILE', `cannot read ${what} ${path}: ${(error as Error).message.replace(/^E[A-Z]+: /, '')}`);
-  }
+/** The CLI's one bounded reader (stops at max + 1 bytes; pipes and devices too). */
+function readBounded(path: string, max: number, what: string): Promise<Buffer> {
+  return readBoundedFile(path, { max, what, code: 'ERR_CLI_HE_FILE' });
 }
 
 function parseJson(bytes: Buffer, path: string, what: string): Record<string, unknown> {
@@ -46,7 +41,7 @@ export async function encodeKeyFile(keys: HeKeySet, fields: readonly FieldSpec[]
 
 /** Reads an owner key file: the key set and its schema fields. */
 export async function readKeyFile(path: string): Promise<{ keys: HeKeySet; fields: FieldSpec[] }> {
-  const json = parseJson(readBounded(path, MAX_KEY_FILE, 'HE key file'), path, 'HE key file (made by nqc he keygen)');
+  const json = parseJson(await readBounded(path, MAX_KEY_FILE, 'HE key file'), path, 'HE key file (made by nqc he keygen)');
   if (json.kind !== KEY_KIND || typeof json.keys !== 'string' || !Array.isArray(json.fields)) {
     throw new CliError('ERR_CLI_HE_FILE', `${path} is not an nqc HE key file (made by nqc he keygen)`);
   }
@@ -58,7 +53,7 @@ export async function readKeyFile(path: string): Promise<{ keys: HeKeySet; field
 /** Reads a server's evaluation bundle. */
 export async function readBundleFile(path: string): Promise<EvaluationBundle> {
   const { EvaluationBundle } = await she();
-  return EvaluationBundle.decode(new Uint8Array(readBounded(path, MAX_BUNDLE_FILE, 'evaluation bundle')));
+  return EvaluationBundle.decode(new Uint8Array(await readBounded(path, MAX_BUNDLE_FILE, 'evaluation bundle')));
 }
 
 /** An aggregate as the CLI stores it. */
@@ -79,7 +74,7 @@ export async function encodeResult(result: HeResult): Promise<string> {
 
 /** Reads a result file written by `nqc he sum|mean|count`. */
 export async function readResult(path: string): Promise<HeResult> {
-  const json = parseJson(readBounded(path, MAX_RESULT_FILE, 'HE result'), path, 'HE result (made by nqc he sum|mean|count)');
+  const json = parseJson(await readBounded(path, MAX_RESULT_FILE, 'HE result'), path, 'HE result (made by nqc he sum|mean|count)');
   const bad = () => new CliError('ERR_CLI_HE_FILE', `${path} is not an nqc HE result (made by nqc he sum|mean|count)`);
   if (json.kind !== RESULT_KIND || typeof json.path !== 'string') throw bad();
   if (json.op === 'count') {
