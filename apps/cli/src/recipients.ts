@@ -26,9 +26,11 @@ export async function readRecipientsFile(ctx: CliContext, path: string): Promise
   return out;
 }
 
-/** Collects `-r` and `-R` into one list; at least one is required. */
-export async function collectRecipients(ctx: CliContext, strings: string[] = [], files: string[] = []): Promise<string[]> {
-  if (strings.length === 0 && files.length === 0) throw usageError('no recipients: give at least one -r RECIPIENT or -R FILE');
+/** Collects `-r` and `-R` into one list; at least one is required (`alsoAccepted`: another flag that gives recipients). */
+export async function collectRecipients(ctx: CliContext, strings: string[] = [], files: string[] = [], alsoAccepted?: string): Promise<string[]> {
+  if (strings.length === 0 && files.length === 0) {
+    throw usageError(`no recipients: give at least one -r RECIPIENT${alsoAccepted ? ', -R FILE or ' + alsoAccepted : ' or -R FILE'}`);
+  }
   const all = [...strings];
   for (const file of files) all.push(...(await readRecipientsFile(ctx, file)));
   return all;

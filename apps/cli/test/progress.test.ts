@@ -22,6 +22,19 @@ describe('Progress', () => {
     jest.useRealTimers();
   });
 
+  it('shows the rate and the time left once it can measure them', () => {
+    jest.useFakeTimers({ now: 2_000_000 });
+    const { stream, writes } = fakeStream(true);
+    const p = new Progress(stream, 100 << 20, 'decrypting');
+    jest.setSystemTime(2_002_000);
+    p.advance(20 << 20); // 10 MiB/s, 80 MiB to go
+    expect(writes).toEqual(['\rdecrypting [######........................] 20% 20/100 MiB, 10.0 MiB/s, ETA 0:08\x1b[K']);
+    jest.setSystemTime(2_010_000);
+    p.advance(0);
+    expect(writes[1]).toContain(', 2.0 MiB/s, ETA 0:40');
+    jest.useRealTimers();
+  });
+
   it('is silent when piped, for small inputs, and for unknown sizes', () => {
     for (const [tty, total] of [[false, 1 << 30], [true, 1024], [true, undefined]] as const) {
       const { stream, writes } = fakeStream(tty);

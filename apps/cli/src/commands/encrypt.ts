@@ -13,6 +13,7 @@ import { aeadOption, ndeOption, type NdeFlag } from './options.js';
 interface EncryptFlags {
   recipient?: string[];
   recipientsFile?: string[];
+  identity?: string[];
   sign?: string;
   armor?: boolean;
   output?: string;
@@ -39,19 +40,26 @@ export function registerEncrypt(program: Command, ctx: CliContext): void {
     .description('encrypt a file (or stdin) to one or more recipients')
     .argument('[INPUT]', 'file to encrypt (default: stdin)')
     .option('-r, --recipient <RECIPIENT>', 'encrypt to this recipient (nqc-xwing-1... or nqc-mlkem1024-1...); repeatable', repeatable)
-    .option('-R, --recipients-file <FILE>', 'encrypt to the recipients listed in FILE; repeatable', repeatable)
+    .option('-R, --recipients-file <FILE>', 'encrypt to the recipients listed in FILE (- for stdin); repeatable', repeatable)
+    .option('-i, --identity <FILE>', 'encrypt to the recipients of this identity file (e.g. to yourself, like age -e -i); repeatable', repeatable)
     .option('-s, --sign <IDENTITY>', 'sign with the signing key of identity file IDENTITY')
     .option('-a, --armor', 'write ASCII-armored (PEM-style) output')
     .option('-o, --output <FILE>', 'write to FILE (atomically) instead of stdout')
     .option('-f, --force', 'overwrite an existing output file')
-    .option('--passphrase-fd <N>', 'read the signing identity passphrase from file descriptor N', parseFd)
+    .option('--passphrase-fd <N>', 'read identity passphrases (-i, -s) from file descriptor N', parseFd)
     .option('--he <KEYFILE>', 'records: INPUT is JSON (an object, or an array for a dataset); also HE-encrypt the numeric fields of this HE key file (see nqc he keygen)')
     .option('--field <PATH>', 'with --he: HE-encrypt only these fields of the key file\'s schema; repeatable', repeatable)
     .addOption(ndeOption())
     .addOption(aeadOption())
     .action(async (input: string | undefined, flags: EncryptFlags) => {
       if (flags.field !== undefined && flags.he === undefined) throw usageError('--field needs --he KEYFILE (the HE key file from nqc he keygen)');
-      const recipients = await collectRecipients(ctx, flags.recipient, flags.recipientsFile);
+      const own: string[] = [];
+      for (const path of flags.identity ?? []) {
+        const { identities } = await loadIdentityFile(ctx, path, flags.passphraseFd);
+        if (identities.length === 0) throw new CliError('ERR_CLI_KEY_FILE', `no decryption key in identity file ${path}`);
+        own.push(...identities.map((identity) => identity.recipient().toString()));
+      }
+      const recipients = await collectRecipients(ctx, [...(flags.recipient ?? []), ...own], flags.recipientsFile, '-i IDENTITY');
       const signer = flags.sign !== undefined ? await loadSigner(ctx, flags.sign, flags.passphraseFd) : undefined;
       if (flags.he !== undefined) {
         await encryptRecords(ctx, input, flags, { recipients, signer });

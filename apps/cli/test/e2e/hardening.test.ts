@@ -155,6 +155,15 @@ describe('error text names the destination', () => {
   });
 });
 
+describe('age habits (issue 10)', () => {
+  it('encrypt -i IDENTITY encrypts to that identity (to yourself), alone or with other recipients', () => {
+    const r = nqc(d, ['encrypt', '-i', 'bob.key', '-R', 'eve.pub', '--nde', 'off', '-o', 'self.nqc', 'plain.bin']);
+    expect(r.status).toBe(0);
+    for (const who of ['bob', 'eve']) expect(nqc(d, ['decrypt', '-i', `${who}.key`, 'self.nqc']).stdout.equals(plain)).toBe(true);
+    expect(nqc(d, ['encrypt', '-i', 'missing.key', 'plain.bin']).status).toBe(1);
+  });
+});
+
 it('reads back what it wrote (sanity)', () => {
   expect(readFileSync(join(d, 'plain.bin')).equals(plain)).toBe(true);
 });
