@@ -1,0 +1,60 @@
+// The fastify plugin: /metrics and /status, and load shedding once the event loop stalls.
+// Real HTTP on 127.0.0.1 (fastify's inject() needs light-my-request, which require()s an ESM-only
+// package: plain Node 20.19+ can, jest's module loader cannot).
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { SecurityManager } from '../src/index.js';
+import { agentsPlugin } from '../src/fastify.js';
+
+let manager: SecurityManager;
+let app: FastifyInstance;
+let base: string;
+const get = async (path: string): Promise<{ statusCode: number; headers: Headers; body: string }> => {
+  const r = await fetch(base + path);
+  return { statusCode: r.status, headers: r.headers, body: await r.text() };
+};
+
+beforeAll(async () => {
+  manager = await SecurityManager.create({ pools: { pq: { threads: 1 }, he: false, bulk: false } });
+  manager.keys.createKey('sign');
+  app = Fastify();
+  await app.register(agentsPlugin, { manager, underPressure: { maxEventLoopDelay: 300, sampleInterval: 100, retryAfter: 3 } });
+  app.get('/work', async () => 'done');
+  base = await app.listen({ host: '127.0.0.1', port: 0 });
+  await manager.perform('sign', { message: new Uint8Array(3) });
+  // under-pressure reports "no sample yet" as pressure: wait for a few quiet samples
+  for (let i = 0; i < 50 && app.isUnderPressure(); i++) await new Promise((r) => setTimeout(r, 100));
+}, 60_000);
+afterAll(async () => {
+  await app.close();
+  await manager.close();
+});
+
+describe('agentsPlugin', () => {
+  it('good_metrics: Prometheus text with the nqc metrics', async () => {
+    const r = await get('/metrics');
+    expect(r.statusCode).toBe(200);
+    expect(r.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(r.body).toMatch(/nqc_tasks_total\{agent="pq",op="sign",outcome="ok"\} 1/);
+    expect(r.body).toMatch(/nqc_pool_queue_depth\{agent="pq"\} 0/);
+  });
+
+  it('good_status: JSON with health, pools and public keys only', async () => {
+    const r = await get('/status');
+    expect(r.statusCode).toBe(200);
+    const s = JSON.parse(r.body) as { health: string; keys: unknown[] };
+    expect(s.health).toBe('ok');
+    expect(s.keys).toHaveLength(1);
+    expect(r.body).not.toMatch(/SECRET/i);
+  });
+
+  it('fail_pressure: after the event loop stalls, requests are shed with 503 and Retry-After', async () => {
+    expect((await get('/work')).statusCode).toBe(200);
+    const until = Date.now() + 1500;
+    while (Date.now() < until); // stall the loop well past maxEventLoopDelay
+    await new Promise((r) => setTimeout(r, 20)); // under-pressure's overdue sample runs first and sees the stall
+    const r = await get('/work');
+    expect(r.statusCode).toBe(503);
+    expect(r.headers.get('retry-after')).toBe('3');
+  });
+});
