@@ -10,7 +10,7 @@ import { _signRequest, CREATED_HEADER } from './auth.js';
 import { decodeResponse, encodeRequest, type BhttpRequest } from './bhttp.js';
 import { NqcChannelError } from './errors.js';
 import type { KeyConfig } from './key-config.js';
-import { _setupRequest, decapsulateResponse, REQUEST_LABEL, REQUEST_MEDIA_TYPE, RESPONSE_MEDIA_TYPE, selectSuite } from './ohttp.js';
+import { _setupRequest, decapsulateResponse, REQUEST_LABEL, REQUEST_MEDIA_TYPE, RESPONSE_MEDIA_TYPE, selectSuite, type RequestContext } from './ohttp.js';
 import type { SenderContext } from 'hpke';
 import { SIGNED_KEYS_MEDIA_TYPE, verifyKeyConfigs, type SignedKeyConfigs } from './signed-config.js';
 import { _kemInfo } from './suite.js';
@@ -138,6 +138,25 @@ export class ChannelClient {
    * @throws {NqcChannelError} ERR_CHANNEL_EXPIRED, ERR_CHANNEL_PROTOCOL, ERR_CHANNEL_DECRYPT_FAILED, ERR_CHANNEL_LIMIT, ERR_CHANNEL_MALFORMED
    */
   async fetch(input: string | URL, init: ChannelRequestInit = {}): Promise<Response> {
+    const { body, context, method } = await this.#encapsulate(input, init, REQUEST_LABEL);
+    const f = this.#o.fetch ?? globalThis.fetch;
+    const outer = await f(this.#gateway, { method: 'POST', headers: { 'content-type': REQUEST_MEDIA_TYPE }, body });
+    if (outer.status !== 200 || outer.headers.get('content-type') !== RESPONSE_MEDIA_TYPE) {
+      await outer.body?.cancel();
+      throw new NqcChannelError('ERR_CHANNEL_PROTOCOL', `gateway answered ${outer.status} instead of an encapsulated response`);
+    }
+    const max = this.#o.maxResponseLength ?? 16 << 20;
+    const inner = decodeResponse(await decapsulateResponse(context, await readCapped(outer, max), max));
+    const noBody = inner.status === 204 || inner.status === 205 || inner.status === 304 || method === 'HEAD';
+    return new Response(noBody ? null : inner.content, { status: inner.status, headers: inner.headers as [string, string][] });
+  }
+
+  /** @internal Encodes, authenticates and encapsulates one request under `label`. */
+  async _encapsulate(input: string | URL, init: ChannelRequestInit, label: string): Promise<{ body: Uint8Array; context: RequestContext; method: string }> {
+    return this.#encapsulate(input, init, label);
+  }
+
+  async #encapsulate(input: string | URL, init: ChannelRequestInit, label: string): Promise<{ body: Uint8Array; context: RequestContext; method: string }> {
     if (!this.#keys || this.#now().getTime() >= this.#keys.notAfter.getTime()) await this.refresh();
     const config = this.#config(this.#keys!);
     const url = new URL(input);
@@ -147,21 +166,12 @@ export class ChannelClient {
     headers.push([CREATED_HEADER, String(Math.floor(this.#now().getTime() / 1000))]);
     const content = typeof init.body === 'string' ? _utf8(init.body) : (init.body ?? new Uint8Array(0));
     let req: BhttpRequest = { method: (init.method ?? 'GET').toUpperCase(), scheme: url.protocol.slice(0, -1), authority: url.host, path: url.pathname + url.search, headers, content };
-    const { hdr, context } = await _setupRequest(config, selectSuite(config), REQUEST_LABEL);
+    const { hdr, context } = await _setupRequest(config, selectSuite(config), label);
     if (this.#o.signingKey) req = await _signRequest(req, context, this.#o.signingKey);
     const ct = await (context._hpke as SenderContext).Seal(encodeRequest(req));
     const body = new Uint8Array(hdr.length + ct.length);
     body.set(hdr);
     body.set(ct, hdr.length);
-    const f = this.#o.fetch ?? globalThis.fetch;
-    const outer = await f(this.#gateway, { method: 'POST', headers: { 'content-type': REQUEST_MEDIA_TYPE }, body });
-    if (outer.status !== 200 || outer.headers.get('content-type') !== RESPONSE_MEDIA_TYPE) {
-      await outer.body?.cancel();
-      throw new NqcChannelError('ERR_CHANNEL_PROTOCOL', `gateway answered ${outer.status} instead of an encapsulated response`);
-    }
-    const max = this.#o.maxResponseLength ?? 16 << 20;
-    const inner = decodeResponse(await decapsulateResponse(context, await readCapped(outer, max), max));
-    const noBody = inner.status === 204 || inner.status === 205 || inner.status === 304 || req.method === 'HEAD';
-    return new Response(noBody ? null : inner.content, { status: inner.status, headers: inner.headers as [string, string][] });
+    return { body, context, method: req.method };
   }
 }

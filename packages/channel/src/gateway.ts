@@ -178,7 +178,8 @@ export class Gateway {
     };
   }
 
-  async #inner(message: Uint8Array, context: RequestContext, handler: ChannelHandler): Promise<{ res: ChannelResponse; client: ChannelRequest['client'] }> {
+  // Decodes, checks time, authenticates, applies the policy and strikes the replay register.
+  async #admit(message: Uint8Array, context: RequestContext): Promise<{ req: BhttpRequest; client: ChannelRequest['client'] }> {
     const req: BhttpRequest = decodeRequest(message);
     const now = this.#now();
     const created = _created(req, now, this.#skew);
@@ -188,7 +189,11 @@ export class Gateway {
     if (policy === 'require' && !client) throw new NqcChannelError('ERR_CHANNEL_AUTH', 'this route requires an authenticated client');
     // Entries live until the request time can no longer be accepted: a replay after that fails the time check.
     this.#replay?.strike(context.enc, (created !== undefined ? created * 1000 : now) + this.#skew * 1000 + 1000, now);
-    const request: ChannelRequest = {
+    return { req, client };
+  }
+
+  #request(req: BhttpRequest, context: RequestContext, client: ChannelRequest['client']): ChannelRequest {
+    return {
       method: req.method,
       url: `${req.scheme}://${req.authority}${req.path}`,
       headers: req.headers.filter(([n]) => n !== AUTH_KEY_HEADER && n !== AUTH_SIGNATURE_HEADER),
@@ -196,6 +201,40 @@ export class Gateway {
       ...(client ? { client } : {}),
       channel: { suite: _suiteName(context.suite), keyConfigId: context.keyId },
     };
-    return { res: await handler(request), client };
+  }
+
+  async #inner(message: Uint8Array, context: RequestContext, handler: ChannelHandler): Promise<{ res: ChannelResponse; client: ChannelRequest['client'] }> {
+    const { req, client } = await this.#admit(message, context);
+    return { res: await handler(this.#request(req, context, client)), client };
+  }
+
+  /**
+   * @internal The WebSocket handshake (see `socket.ts`): decapsulates under the WebSocket labels,
+   * admits the request like {@link Gateway.handle}, and returns the encapsulated answer to send.
+   * `request` is undefined when the handshake was refused (then close after sending `reply`).
+   */
+  async _openSocket(body: Uint8Array, labels: { request: string; response: string }): Promise<{ context?: RequestContext; request?: ChannelRequest; reply?: Uint8Array; status: number }> {
+    let context: RequestContext;
+    let message: Uint8Array;
+    try {
+      ({ context, message } = await decapsulateRequest(this.#o.keys, body, this.#o.maxRequestLength ?? 1 << 20, { label: labels.request }));
+    } catch (e) {
+      this.#o.onError?.(e);
+      return { status: 400 };
+    }
+    let status = 200;
+    let request: ChannelRequest | undefined;
+    try {
+      const { req, client } = await this.#admit(message, context);
+      request = this.#request(req, context, client);
+    } catch (e) {
+      this.#o.onError?.(e);
+      if (e instanceof NqcChannelError && e.code === 'ERR_CHANNEL_REPLAY') return { status: 400 };
+      status = e instanceof NqcChannelError && e.code === 'ERR_CHANNEL_AUTH' ? 401 : 400;
+    }
+    const state = [`suite=${_suiteName(context.suite)}`, `key-config=${context.keyId}`, `client=${request?.client?.key.keyId ?? 'none'}`].join('; ');
+    const inner = encodeResponse({ status, headers: [[STATUS_HEADER, state]], content: new Uint8Array(0) });
+    const reply = await encapsulateResponse(context, inner, { label: labels.response });
+    return request ? { context, request, reply, status } : { reply, status };
   }
 }

@@ -102,3 +102,13 @@ export {
   type ChunkOpener,
   type ChunkSealer,
 } from './chunked.js';
+export {
+  ChannelSocket,
+  SOCKET_CLOSE,
+  SOCKET_PROTOCOL,
+  SOCKET_REQUEST_LABEL,
+  SOCKET_RESPONSE_LABEL,
+  type SocketClose,
+  type SocketOptions,
+  type WebSocketLike,
+} from './socket.js';
