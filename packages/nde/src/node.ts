@@ -21,11 +21,72 @@ export interface CreateNdeOptions extends OnnxBackendOptions {
    * reference backend. `'onnx'`: the ONNX backend or an error. `'reference'`: the reference backend.
    */
   backend?: 'auto' | 'reference' | 'onnx';
+  /**
+   * Called when `'auto'` falls back to the reference backend (10-20x slower), with the reason (an
+   * NqcNdeError whose `cause` is the underlying failure). When omitted, the process gets one warning
+   * instead (see {@link NDE_FALLBACK_WARNING_CODE}).
+   */
+  onFallback?: (reason: NqcNdeError) => void;
+}
+
+/**
+ * `code` of the process warning (`process.emitWarning`) that `createNde({ backend: 'auto' })` emits
+ * once per process when it falls back to the reference backend. Its `name` is `'NqcNdeWarning'`;
+ * Node prints it on stderr unless warnings are disabled. Listen with
+ * `process.on('warning', (w) => { if ((w as { code?: string }).code === NDE_FALLBACK_WARNING_CODE) ... })`.
+ */
+export const NDE_FALLBACK_WARNING_CODE = 'NQC_NDE_FALLBACK';
+
+let lastFallback: NqcNdeError | undefined;
+let warned = false;
+
+/**
+ * Why the most recent `createNde({ backend: 'auto' })` in this process fell back to the reference
+ * backend, or `undefined` if none did (the ONNX backend loaded and passed its self-test, or no
+ * `'auto'` backend was created yet).
+ *
+ * @example
+ * ```ts
+ * const nde = await createNde();
+ * if (nde.name === 'reference') console.error(`slow NDE: ${ndeFallbackReason()?.message}`);
+ * ```
+ */
+export function ndeFallbackReason(): NqcNdeError | undefined {
+  return lastFallback;
+}
+
+/** Describes a fallback for a human: the typed error's message and its underlying cause. */
+function describeFallback(reason: NqcNdeError): string {
+  const cause = reason.cause instanceof Error ? `: ${reason.cause.message.split('\n')[0]}` : '';
+  return `${reason.code}: ${reason.message}${cause}`;
+}
+
+function fallback(err: unknown, onFallback: CreateNdeOptions['onFallback']): void {
+  const reason =
+    err instanceof NqcNdeError ? err : new NqcNdeError('ERR_NDE_BACKEND_FAILED', 'the ONNX backend failed to start', { cause: err });
+  lastFallback = reason;
+  if (onFallback) {
+    onFallback(reason);
+    return;
+  }
+  if (warned) return;
+  warned = true;
+  process.emitWarning(
+    `NDE runs on the reference backend, 10-20x slower than ONNX (${describeFallback(reason)}).` +
+      (reason.code === 'ERR_NDE_BACKEND_UNAVAILABLE'
+        ? ' For full speed install onnxruntime-node (an optional dependency; offline, install with ONNXRUNTIME_NODE_INSTALL=skip so its install script does not fail).'
+        : ''),
+    { type: 'NqcNdeWarning', code: NDE_FALLBACK_WARNING_CODE, detail: describeFallback(reason) },
+  );
 }
 
 /**
  * Returns a ready NDE backend. For `'onnx'` and `'auto'` it starts the session(s) and runs the
  * known-answer self-test now, so that a broken install shows up here rather than mid-stream.
+ *
+ * With `'auto'`, a fallback to the reference backend is not silent: `opts.onFallback` is called, or
+ * else the process gets one warning with code {@link NDE_FALLBACK_WARNING_CODE}; the reason stays
+ * readable with {@link ndeFallbackReason}.
  *
  * @param opts - backend choice, worker count
  * @throws NqcNdeError `ERR_NDE_BACKEND_UNAVAILABLE`, `ERR_NDE_MODEL_MISMATCH`, `ERR_NDE_SELF_TEST_FAILED`
@@ -52,6 +113,7 @@ export async function createNde(opts: CreateNdeOptions = {}): Promise<NdeBackend
   } catch (err) {
     await onnx.close();
     if (choice === 'onnx') throw err;
+    fallback(err, opts.onFallback);
     return referenceBackend;
   }
 }

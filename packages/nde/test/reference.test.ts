@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { NDE_MODEL_ID_HEX, NqcNdeError, createReferenceNde, referenceBackend } from '../src/index.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
-import { _KAT, _katInputs } from '../src/onnx/kat.js';
+import { _JOB_BATCHES, _KAT, _katInputs } from '../src/onnx/kat.js';
 import { goldenVectors } from './helpers.js';
 import { specCrypt } from './spec.js';
 
@@ -27,13 +27,26 @@ describe('reference backend: golden vectors', () => {
 });
 
 describe('the ONNX self-test known answers', () => {
-  it('are what the reference backend (the specification) computes', async () => {
-    const { key, salt, items } = _katInputs();
-    for (const mode of ['encrypt', 'decrypt'] as const) {
-      const outs = mode === 'encrypt' ? await referenceBackend.encryptChunks(key, salt, items) : await referenceBackend.decryptChunks(key, salt, items);
-      const all = new Uint8Array(outs.reduce((n, o) => n + o.length, 0));
-      outs.reduce((off, o) => (all.set(o, off), off + o.length), 0);
-      expect(bytesToHex(sha256(all))).toBe(_KAT[mode]);
+  it('are what the reference backend (the specification) computes, for every case', async () => {
+    const { key, salt, cases } = _katInputs();
+    expect(Object.keys(_KAT).sort()).toEqual(cases.map((c) => c.name).sort());
+    for (const { name, items } of cases) {
+      for (const mode of ['encrypt', 'decrypt'] as const) {
+        const outs = mode === 'encrypt' ? await referenceBackend.encryptChunks(key, salt, items) : await referenceBackend.decryptChunks(key, salt, items);
+        const all = new Uint8Array(outs.reduce((n, o) => n + o.length, 0));
+        outs.reduce((off, o) => (all.set(o, off), off + o.length), 0);
+        expect(`${name} ${mode} ${bytesToHex(sha256(all))}`).toBe(`${name} ${mode} ${_KAT[name]![mode]}`);
+      }
+    }
+  });
+
+  it('cover every job batch size the ONNX backend uses, with short and full blocks', () => {
+    const { cases } = _katInputs();
+    for (const batch of _JOB_BATCHES) {
+      const at = cases.filter((c) => c.items.length === batch);
+      expect(at.some((c) => c.items.every((i) => i.data.length % 128 === 0))).toBe(true);
+      expect(at.some((c) => c.items.some((i) => i.data.length % 128 !== 0))).toBe(true);
+      expect(at.every((c) => c.items.every((i) => i.data.length > 0))).toBe(true);
     }
   });
 });

@@ -5,12 +5,13 @@ import { describe, expect, it, jest } from '@jest/globals';
 jest.unstable_mockModule('../src/onnx/kat.js', async () => {
   const { utf8ToBytes } = await import('@noble/hashes/utils.js');
   return {
+    _JOB_BATCHES: [64, 16, 4, 1],
     _katInputs: () => ({
       key: Uint8Array.from({ length: 32 }, (_, i) => i),
       salt: utf8ToBytes('nqc/nde/kat'),
-      items: [{ index: 0, data: new Uint8Array(300) }],
+      cases: [{ name: '1/short', items: [{ index: 0, data: new Uint8Array(300) }] }],
     }),
-    _KAT: { encrypt: '00'.repeat(32), decrypt: '00'.repeat(32) },
+    _KAT: { '1/short': { encrypt: '00'.repeat(32), decrypt: '00'.repeat(32) } },
   };
 });
 
@@ -20,10 +21,12 @@ describe('ONNX self-test', () => {
     const b = createOnnxBackend({ workers: 0 });
     await expect(b.encryptChunks(new Uint8Array(32), new Uint8Array(0), [{ index: 0, data: new Uint8Array(3) }])).rejects.toMatchObject({
       code: 'ERR_NDE_SELF_TEST_FAILED',
-      message: 'ONNX backend disagrees with the NDE v1 known answers (encrypt): refusing to run',
+      message: 'ONNX backend disagrees with the NDE v1 known answers (encrypt, 1/short): refusing to run',
     });
     await b.close();
     await expect(createNde({ backend: 'onnx', workers: 1 })).rejects.toMatchObject({ code: 'ERR_NDE_SELF_TEST_FAILED' });
-    expect((await createNde({ workers: 0 })).name).toBe('reference');
-  });
+    const reasons: unknown[] = [];
+    expect((await createNde({ workers: 0, onFallback: (r) => reasons.push(r) })).name).toBe('reference');
+    expect(reasons).toEqual([expect.objectContaining({ code: 'ERR_NDE_SELF_TEST_FAILED' })]);
+  }, 120_000);
 });

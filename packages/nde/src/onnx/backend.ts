@@ -5,7 +5,7 @@ import { _deriveParams, _ParamCache, _wipeParams } from '../derive.js';
 import { NqcNdeError } from '../errors.js';
 import type { NdeBackend, NdeChunk } from '../types.js';
 import { _packJob, _unpackJob, _wipeJob } from './job.js';
-import { _KAT, _katInputs } from './kat.js';
+import { _JOB_BATCHES, _KAT, _katInputs } from './kat.js';
 import { _createInlineRunner, _createWorkerRunners, _defaultWorkers, _RunnerPool, type OnnxRunner } from './runner.js';
 import { _loadModel } from './runtime.js';
 
@@ -20,28 +20,34 @@ export interface OnnxBackendOptions {
   modelPath?: string;
 }
 
-/** Runs the known-answer vectors on one runner; rejects with ERR_NDE_SELF_TEST_FAILED on any difference. */
-async function selfTest(runner: OnnxRunner): Promise<void> {
-  const { key, salt, items } = _katInputs();
+/**
+ * Runs the known-answer cases on one runner, at every batch size the backend uses (see kat.ts);
+ * rejects with ERR_NDE_SELF_TEST_FAILED on any difference.
+ * @internal
+ */
+export async function _selfTest(runner: OnnxRunner): Promise<void> {
+  const { key, salt, cases } = _katInputs();
   const params = _deriveParams(key, salt);
   try {
-    for (const decrypt of [false, true]) {
-      const kat = decrypt ? _KAT.decrypt : _KAT.encrypt;
-      const job = _packJob(params, items, decrypt);
-      let got: string;
-      try {
-        const outs = _unpackJob(job, await runner.run(job), items);
-        got = bytesToHex(sha256(Uint8Array.from(outs.flatMap((o) => [...o]))));
-      } catch (err) {
-        throw new NqcNdeError('ERR_NDE_SELF_TEST_FAILED', 'ONNX backend self-test could not run', { cause: err });
-      } finally {
-        _wipeJob(job);
-      }
-      if (got !== kat) {
-        throw new NqcNdeError(
-          'ERR_NDE_SELF_TEST_FAILED',
-          `ONNX backend disagrees with the NDE v1 known answers (${decrypt ? 'decrypt' : 'encrypt'}): refusing to run`,
-        );
+    for (const { name, items } of cases) {
+      for (const decrypt of [false, true]) {
+        const mode = decrypt ? 'decrypt' : 'encrypt';
+        const job = _packJob(params, items, decrypt);
+        let got: string;
+        try {
+          const outs = _unpackJob(job, await runner.run(job), items);
+          got = bytesToHex(sha256(concat(outs)));
+        } catch (err) {
+          throw new NqcNdeError('ERR_NDE_SELF_TEST_FAILED', 'ONNX backend self-test could not run', { cause: err });
+        } finally {
+          _wipeJob(job);
+        }
+        if (got !== _KAT[name]?.[mode]) {
+          throw new NqcNdeError(
+            'ERR_NDE_SELF_TEST_FAILED',
+            `ONNX backend disagrees with the NDE v1 known answers (${mode}, ${name}): refusing to run`,
+          );
+        }
       }
     }
   } finally {
@@ -49,17 +55,46 @@ async function selfTest(runner: OnnxRunner): Promise<void> {
   }
 }
 
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  parts.reduce((off, p) => (out.set(p, off), off + p.length), 0);
+  return out;
+}
+
+type Work = { item: NdeChunk; at: number };
+
 /**
- * Splits a batch into `parts` contiguous groups of near-equal total blocks (chunks stay whole).
+ * Cuts `count` chunks into jobs whose sizes are all in {@link _JOB_BATCHES} (largest first), so
+ * that every `session.run` has a batch shape the self-test ran. E.g. 37 -> 16, 16, 4, 1.
+ * @internal
  */
-function split(items: readonly { item: NdeChunk; at: number }[], parts: number): { item: NdeChunk; at: number }[][] {
+export function _jobSizes(count: number): number[] {
+  const sizes: number[] = [];
+  let left = count;
+  for (const size of _JOB_BATCHES) {
+    for (; left >= size; left -= size) sizes.push(size);
+  }
+  return sizes;
+}
+
+/**
+ * Splits a batch into about `parts` contiguous groups of near-equal size (one per runner), then cuts
+ * each group into jobs of self-tested sizes ({@link _jobSizes}). Chunks stay whole and in order.
+ */
+function split(items: readonly Work[], parts: number): Work[][] {
   // Never build an empty job: onnxruntime dies with SIGFPE (not an exception) on a Scan over a batch of 0.
   if (items.length === 0) return [];
-  if (parts <= 1 || items.length === 1) return [items.slice()];
-  const groups: { item: NdeChunk; at: number }[][] = [];
-  const per = Math.ceil(items.length / Math.min(parts, items.length));
-  for (let i = 0; i < items.length; i += per) groups.push(items.slice(i, i + per));
-  return groups;
+  const jobs: Work[][] = [];
+  const per = Math.ceil(items.length / Math.max(1, Math.min(parts, items.length)));
+  for (let i = 0; i < items.length; i += per) {
+    const group = items.slice(i, i + per);
+    let off = 0;
+    for (const size of _jobSizes(group.length)) {
+      jobs.push(group.slice(off, off + size));
+      off += size;
+    }
+  }
+  return jobs;
 }
 
 /**
@@ -90,7 +125,7 @@ export function createOnnxBackend(opts: OnnxBackendOptions = {}): NdeBackend & {
     const count = workers ?? _defaultWorkers();
     const runners = count === 0 ? [await _createInlineRunner(model)] : await _createWorkerRunners(model, count);
     try {
-      await Promise.all(runners.map(selfTest));
+      await Promise.all(runners.map(_selfTest));
     } catch (err) {
       await Promise.all(runners.map((r) => r.close()));
       throw err;
@@ -112,13 +147,14 @@ export function createOnnxBackend(opts: OnnxBackendOptions = {}): NdeBackend & {
     const pool = await runners();
     const params = cache.get(key, salt);
     const results: Uint8Array[] = new Array<Uint8Array>(items.length);
-    const work: { item: NdeChunk; at: number }[] = [];
+    const work: Work[] = [];
     items.forEach((item, at) => {
       if (item.data.length === 0) results[at] = new Uint8Array(0);
       else work.push({ item, at });
     });
-    // One job per runner (near-equal groups), through the pool's FIFO queue: a caller that awaits each
-    // call still uses every core, and callers with several calls in flight keep every runner busy.
+    // About one group per runner (near-equal groups, cut into self-tested job sizes), through the pool's
+    // FIFO queue: a caller that awaits each call still uses every core, and callers with several calls
+    // in flight keep every runner busy.
     const groups = split(work, pool.size);
     await Promise.all(
       groups.map(async (group) => {
