@@ -25,7 +25,7 @@ describe('walkthrough', () => {
     expect(text).toMatch(/total age 431 \(plaintext: 431\), mean bill 378\.61125 \(plaintext: 378\.61125\)/);
     expect(text).toContain('All steps behaved as expected.');
     expect(text).not.toMatch(/SECRET/); // the walkthrough never prints secret keys
-  });
+  }, 180_000); // the whole story: keygen, envelopes, SEAL keys and sums; sized for a loaded machine
 
   it('abbreviate keeps the prefix and both ends', () => {
     expect(abbreviate('nqc-xwing-1abcdefghijklmnopqrstuvwxyz', 4)).toBe('nqc-xwing-1abcd…wxyz (37 chars)');

@@ -89,7 +89,7 @@ describe('ONNX and reference agree on random inputs (property)', () => {
       ),
       { numRuns: 200 },
     );
-  });
+  }, 120_000); // ONNX sessions and the reference backend on many chunks: sized for a loaded machine
   it('one key, batches of up to 16 chunks (the envelope pattern), round trip through both backends', async () => {
     const key = new Uint8Array(32).fill(0xa5);
     const salt = new Uint8Array(32).fill(0x3c);
@@ -102,7 +102,7 @@ describe('ONNX and reference agree on random inputs (property)', () => {
       }),
       { numRuns: 150 },
     );
-  });
+  }, 120_000);
 });
 
 describe('ONNX backend: concurrent callers', () => {
