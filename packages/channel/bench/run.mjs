@@ -4,7 +4,8 @@
 // Env: BENCH_N (requests per row, default 400), BENCH_C (concurrency, default 8), BENCH_MAX_S (cap per row, 30).
 import { createServer } from 'node:http';
 import { generateSigningKey } from '@nqc/pql';
-import { allowList, ChannelClient, decapsulateRequest, encapsulateRequest, Gateway, GatewayKey } from '../dist/index.js';
+import { WebSocket, WebSocketServer } from 'ws';
+import { allowList, ChannelClient, ChannelSocket, decapsulateRequest, encapsulateRequest, Gateway, GatewayKey, SOCKET_PROTOCOL } from '../dist/index.js';
 import { channelMiddleware } from '../dist/node.js';
 
 const N = Number(process.env.BENCH_N ?? 400);
@@ -50,11 +51,28 @@ const chan = await listen(channelMiddleware(gateway, () => ({ status: 200, heade
 const anon = await ChannelClient.connect(chan.origin, { serverKey: serverKey.verifyingKey().toString() });
 const authed = await ChannelClient.connect(chan.origin, { serverKey: serverKey.verifyingKey().toString(), signingKey: alice });
 
+// WebSocket: one authenticated handshake per socket, then echo round trips (one socket per worker).
+const wss = new WebSocketServer({ server: chan.server, handleProtocols: (p) => (p.has(SOCKET_PROTOCOL) ? SOCKET_PROTOCOL : false) });
+wss.on('connection', async (ws) => {
+  const s = await ChannelSocket.accept(gateway, ws);
+  if (s) s.onmessage = (m) => void s.send(m).catch(() => undefined);
+});
+const wsUrl = chan.origin.replace('http:', 'ws:') + '/ws';
+const sockets = await Promise.all(Array.from({ length: C }, () => ChannelSocket.connect(authed, wsUrl, WebSocket)));
+let turn = 0;
+
 const rows = [
   ['plain HTTP (node:http + fetch)', await load(async () => (await fetch(`${plain.origin}/hello`)).text())],
   ['channel, anonymous', await load(async () => (await anon.fetch(`${chan.origin}/hello`)).text())],
   ['channel, ML-DSA-65 authenticated', await load(async () => (await authed.fetch(`${chan.origin}/hello`)).text())],
+  ['ChannelSocket echo (authenticated once per socket)', await load(async () => {
+    const s = sockets[turn++ % sockets.length];
+    await s.send('hello');
+    await s.next();
+  })],
 ];
+for (const s of sockets) await s.close();
+wss.close();
 plain.server.close();
 chan.server.close();
 
