@@ -6,13 +6,33 @@
  */
 import { Transform, type TransformCallback } from 'node:stream';
 import { NqcNdeError } from './errors.js';
-import { createOnnxBackend, type OnnxBackendOptions } from './onnx/backend.js';
+import { _closeAllOnnx, createOnnxBackend, type OnnxBackendOptions } from './onnx/backend.js';
 import { referenceBackend } from './reference.js';
 import { _ChunkBatcher, type NdeStreamOptions } from './stream.js';
 import type { NdeBackend } from './types.js';
 
 export * from './index.js';
 export { createOnnxBackend, type OnnxBackendOptions } from './onnx/backend.js';
+
+/**
+ * Closes every ONNX backend this process created (with {@link createNde} or `createOnnxBackend`)
+ * and resolves once all their worker threads have exited. Calls still queued or in flight reject
+ * with `ERR_NDE_CLOSED`; a `session.run` in progress is let finish (a fraction of a second per
+ * batch), never cut.
+ *
+ * Call it before `process.exit()` when the process may be mid-encryption, e.g. in a SIGINT handler:
+ * `process.exit()` and `worker.terminate()` stop worker threads wherever they are, and onnxruntime-node
+ * aborts the whole process (exit 134, "terminate called after throwing an instance of 'Napi::Error'")
+ * when that happens inside a run.
+ *
+ * @example
+ * ```ts
+ * process.on('SIGINT', () => void closeAllNde().finally(() => process.exit(130)));
+ * ```
+ */
+export function closeAllNde(): Promise<void> {
+  return _closeAllOnnx();
+}
 
 /** Options of {@link createNde}. */
 export interface CreateNdeOptions extends OnnxBackendOptions {

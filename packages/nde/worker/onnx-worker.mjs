@@ -1,5 +1,9 @@
 // Worker thread of the @nqc/nde ONNX pool: owns one InferenceSession (one intra-op thread) and runs
 // the jobs the main thread posts. The main thread verified the model bytes against NDE_MODEL_ID.
+//
+// It is never terminated while a run is in progress (onnxruntime-node then aborts the whole process):
+// on { type: 'close' } it lets the current run finish, drops queued jobs, releases the session and
+// exits by itself.
 import { parentPort, workerData } from 'node:worker_threads';
 import { runJob, SESSION_OPTIONS } from './onnx-session.mjs';
 
@@ -7,24 +11,31 @@ const ort = await import('onnxruntime-node');
 const session = await ort.InferenceSession.create(workerData.model, SESSION_OPTIONS);
 
 let closing = false;
+let running = Promise.resolve();
 parentPort.on('message', async (msg) => {
   if (msg.type === 'close') {
+    if (closing) return;
     closing = true;
+    await running; // the run in progress, if any, finishes first
     await session.release();
     parentPort.close(); // nothing else keeps this thread alive: it exits
     return;
   }
   if (closing) return;
-  try {
-    const out = await runJob(ort, session, msg.job);
-    // Wipe the copy of the weights this worker received.
-    msg.job.w1.fill(0);
-    msg.job.w2.fill(0);
-    msg.job.z1.fill(0);
-    msg.job.z2.fill(0);
-    parentPort.postMessage({ id: msg.id, out }, [out.buffer]);
-  } catch (err) {
-    parentPort.postMessage({ id: msg.id, error: String(err && err.message ? err.message : err) });
-  }
+  const run = (async () => {
+    try {
+      const out = await runJob(ort, session, msg.job);
+      // Wipe the copy of the weights this worker received.
+      msg.job.w1.fill(0);
+      msg.job.w2.fill(0);
+      msg.job.z1.fill(0);
+      msg.job.z2.fill(0);
+      parentPort.postMessage({ id: msg.id, out }, [out.buffer]);
+    } catch (err) {
+      parentPort.postMessage({ id: msg.id, error: String(err && err.message ? err.message : err) });
+    }
+  })();
+  running = run;
+  await run;
 });
 parentPort.postMessage({ type: 'ready' });

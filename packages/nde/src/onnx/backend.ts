@@ -97,6 +97,17 @@ function split(items: readonly Work[], parts: number): Work[][] {
   return jobs;
 }
 
+/** Every ONNX backend of this process that is not closed yet (see {@link _closeAllOnnx}). */
+const live = new Set<NdeBackend>();
+
+/**
+ * Closes every ONNX backend of this process that is still open, without ever interrupting a run in
+ * progress; resolves once every worker thread has exited. @internal (exported as `closeAllNde`)
+ */
+export async function _closeAllOnnx(): Promise<void> {
+  await Promise.all([...live].map((b) => b.close()));
+}
+
 /**
  * Creates the onnxruntime-node backend. The session(s) start lazily on first use, and each one runs
  * the known-answer self-test before its first real batch.
@@ -119,6 +130,7 @@ export function createOnnxBackend(opts: OnnxBackendOptions = {}): NdeBackend & {
   const cache = new _ParamCache();
   let runnersPromise: Promise<_RunnerPool> | undefined;
   let closed = false;
+  let closing: Promise<void> | undefined;
 
   const start = async (): Promise<_RunnerPool> => {
     const model = await _loadModel(opts.modelPath);
@@ -171,21 +183,26 @@ export function createOnnxBackend(opts: OnnxBackendOptions = {}): NdeBackend & {
     return results;
   };
 
-  return {
+  const backend: NdeBackend & { ready(): Promise<void> } = {
     name: 'onnx',
     encryptChunks: (key, salt, items) => runBatch(key, salt, items, false),
     decryptChunks: (key, salt, items) => runBatch(key, salt, items, true),
     ready: async () => {
       await runners();
     },
-    close: async () => {
-      closed = true;
-      const p = runnersPromise;
-      runnersPromise = undefined;
-      // Stop the runners first (jobs still queued reject with ERR_NDE_CLOSED), then wipe the weights.
-      if (p) await (await p.catch(() => undefined))?.close();
-      cache.clear();
-    },
+    // One close for every caller: a second close (or closeAllNde) waits for the same worker exits.
+    close: () =>
+      (closing ??= (async () => {
+        closed = true;
+        const p = runnersPromise;
+        runnersPromise = undefined;
+        // Stop the runners first (jobs still queued reject with ERR_NDE_CLOSED), then wipe the weights.
+        if (p) await (await p.catch(() => undefined))?.close();
+        cache.clear();
+        live.delete(backend);
+      })()),
   };
+  live.add(backend);
+  return backend;
 }
 
