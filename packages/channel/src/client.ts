@@ -135,12 +135,22 @@ export class ChannelClient {
   /**
    * Sends one request through the channel and returns the decapsulated response. The response's
    * `nqc-channel` header carries the gateway's view (suite, key config id, authenticated key id).
+   * When the gateway answers 422 (unknown key id: its keys rotated), the signed configuration is
+   * fetched again and the request retried once.
    * @throws {NqcChannelError} ERR_CHANNEL_EXPIRED, ERR_CHANNEL_PROTOCOL, ERR_CHANNEL_DECRYPT_FAILED, ERR_CHANNEL_LIMIT, ERR_CHANNEL_MALFORMED
    */
   async fetch(input: string | URL, init: ChannelRequestInit = {}): Promise<Response> {
-    const { body, context, method } = await this.#encapsulate(input, init, REQUEST_LABEL);
+    let { body, context, method } = await this.#encapsulate(input, init, REQUEST_LABEL);
     const f = this.#o.fetch ?? globalThis.fetch;
-    const outer = await f(this.#gateway, { method: 'POST', headers: { 'content-type': REQUEST_MEDIA_TYPE }, body });
+    let outer = await f(this.#gateway, { method: 'POST', headers: { 'content-type': REQUEST_MEDIA_TYPE }, body });
+    if (outer.status === 422) {
+      // RFC 9458 Section 5.3: the gateway no longer has that key (rotation). Fetch the signed
+      // configuration again (verified under the pinned key as always) and retry once.
+      await outer.body?.cancel();
+      await this.refresh();
+      ({ body, context, method } = await this.#encapsulate(input, init, REQUEST_LABEL));
+      outer = await f(this.#gateway, { method: 'POST', headers: { 'content-type': REQUEST_MEDIA_TYPE }, body });
+    }
     if (outer.status !== 200 || outer.headers.get('content-type') !== RESPONSE_MEDIA_TYPE) {
       await outer.body?.cancel();
       throw new NqcChannelError('ERR_CHANNEL_PROTOCOL', `gateway answered ${outer.status} instead of an encapsulated response`);

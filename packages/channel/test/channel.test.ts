@@ -1,8 +1,11 @@
 // End to end over node:http on 127.0.0.1: signed key configuration, encapsulation, client
 // authentication, policies, replay, tampering, limits.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { generateSigningKey } from '@nqc/pql';
-import { ChannelClient, GATEWAY_PATH, NqcChannelError, REQUEST_MEDIA_TYPE } from '../src/index.js';
+import { ChannelClient, GATEWAY_PATH, Gateway, GatewayKey, NqcChannelError, REQUEST_MEDIA_TYPE } from '../src/index.js';
+import { channelMiddleware } from '../src/node.js';
 import { startServer, type TestServer } from './_server.js';
 
 let s: TestServer;
@@ -103,6 +106,27 @@ describe('channel over node:http', () => {
     const res = await fetch(`${s.origin}${GATEWAY_PATH}`);
     expect(res.headers.get('content-type')).toBe('application/ohttp-keys');
     expect(new Uint8Array(await res.arrayBuffer())).toEqual(s.gateway.keyConfigs());
+  });
+});
+
+describe('gateway key rotation', () => {
+  it('after a 422 (unknown key id) the client refetches the signed configuration and retries once', async () => {
+    const serverKey = generateSigningKey();
+    const make = async (keyId: number) => new Gateway({ keys: [await GatewayKey.generate({ keyId })], signingKey: serverKey });
+    let current = await make(1);
+    const server = createServer((req, res) => channelMiddleware(current, () => ({ status: 200, body: 'ok' }))(req, res));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const client = await ChannelClient.connect(origin, { serverKey: serverKey.verifyingKey().toString() });
+      expect(client.keys?.configs[0]?.keyId).toBe(1);
+      current = await make(2);
+      const res = await client.fetch(`${origin}/x`);
+      expect(await res.text()).toBe('ok');
+      expect(res.headers.get('nqc-channel')).toContain('key-config=2');
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
   });
 });
 
