@@ -524,7 +524,7 @@ export async function rotateDataKeyFile(inPath: string, outPath: string, opts: R
     { recipients: opts.recipients, signer: opts.signer ?? undefined, nde, aead: header.suite.aead, chunkSize: header.suite.chunkSize },
     { he: header.he },
   );
-  const e = nde === 'off' ? createEncryptDuplex(copts) : prefetchingEncryptTransform(copts, await ndeBackend(nde));
+  const e = nde === 'off' || !pipelines(header.suite.chunkSize) ? createEncryptDuplex(copts) : prefetchingEncryptTransform(copts, await ndeBackend(nde));
   await replaceOnSuccess(outPath, async (tmp) => {
     await pipeline(createReadStream(inPath, { highWaterMark: 1 << 20 }), d.transform, e, createWriteStream(tmp, { flags: 'wx', mode: 0o600 }));
     await d.done;

@@ -8,9 +8,12 @@ import { randomFillSync } from 'node:crypto';
 import { Readable, Writable, type Duplex } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { NdeBackend, NdeChunk } from '@nqc/nde';
-import { createDecryptTransform, createEncryptTransform, decrypt, encrypt } from '../src/node.js';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createDecryptTransform, createEncryptTransform, decrypt, encrypt, rotateDataKeyFile } from '../src/node.js';
 import { pipelineShape } from '../src/prefetch.js';
-import { alice } from './helpers.js';
+import { alice, bob } from './helpers.js';
 
 const MiB = 1 << 20;
 
@@ -147,5 +150,20 @@ describe('bounded bytes in flight, whatever the chunk size', () => {
     console.log(`Web, 1 MiB chunks: peak in flight encrypt ${(e.peak / MiB).toFixed(1)} MiB, decrypt ${(p.peak / MiB).toFixed(1)} MiB`);
     expect(e.peak).toBeLessThan(8 * MiB);
     expect(p.peak).toBeLessThan(8 * MiB);
+  }, 120_000);
+
+  it('rotateDataKeyFile with 4 MiB chunks (the sequential path) round-trips', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nqc-mem-'));
+    try {
+      const nde = countingBackend().backend;
+      const small = plaintext.subarray(0, 9 * MiB + 5);
+      const env = await encrypt(small, { recipients: alice, nde, chunkSize: 4 * MiB });
+      writeFileSync(join(dir, 'a.nqc'), env);
+      await rotateDataKeyFile(join(dir, 'a.nqc'), join(dir, 'b.nqc'), { identities: alice, recipients: bob, nde });
+      const out = await decrypt(readFileSync(join(dir, 'b.nqc')), { identities: bob, nde });
+      expect(Buffer.from(out.plaintext).equals(Buffer.from(small))).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 120_000);
 });
