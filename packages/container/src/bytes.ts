@@ -76,6 +76,11 @@ export class ByteReader {
   }
 }
 
+/** @internal A real copy of `b` (on a Node Buffer, `slice()` is a view of the caller's memory). */
+export function copyBytes(b: Uint8Array): Uint8Array {
+  return Uint8Array.prototype.slice.call(b);
+}
+
 /** @internal */
 export function concatBytes(parts: readonly Uint8Array[], total?: number): Uint8Array {
   const len = total ?? parts.reduce((n, p) => n + p.length, 0);

@@ -4,7 +4,7 @@
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { equalBytes } from '@noble/ciphers/utils.js';
-import { ByteReader, ByteWriter, concatBytes, fromUtf8, utf8 } from './bytes.js';
+import { ByteReader, ByteWriter, concatBytes, copyBytes, fromUtf8, utf8 } from './bytes.js';
 import { checkBytes, fail, type NqcFormatErrorCode } from './errors.js';
 import { deriveKeys, FILE_KEY_LENGTH, KEY_COMMITMENT_LENGTH, SALT_LENGTH } from './keys.js';
 import { LIMITS } from './limits.js';
@@ -449,7 +449,8 @@ function parseStanzas(r: ByteReader): Stanza[] {
 export function parseHeader(bytes: Uint8Array): ParsedHeader {
   const length = parsePrelude(bytes);
   if (bytes.length < length) fail('ERR_FORMAT_TRUNCATED', `envelope ends inside the header (${bytes.length} of ${length} bytes)`);
-  const header = bytes.subarray(0, length);
+  // One private copy: every field below is sliced from it, so no field aliases the caller's buffer.
+  const header = copyBytes(bytes.subarray(0, length));
   const r = new ByteReader(header, 'header', PRELUDE_LENGTH, length - MAC_LENGTH);
   let suite: Suite | undefined;
   let signer: SignerInfo | undefined;

@@ -3,7 +3,7 @@
 // trailer and one header are buffered, whatever chunk size the envelope names.
 import { equalBytes } from '@noble/ciphers/utils.js';
 import { Dearmorer, EncodingSniffer } from './armor.js';
-import { concatBytes } from './bytes.js';
+import { concatBytes, copyBytes } from './bytes.js';
 import { checkBytes, decryptFailed, fail } from './errors.js';
 import {
   DEFAULT_CHUNK_SIZE,
@@ -156,7 +156,8 @@ export interface DecryptEngine {
 export function encryptEngine(opts: EncryptOptions): EncryptEngine {
   checkBytes('fileKey', opts.fileKey, FILE_KEY_LENGTH);
   const provider = opts.provider ?? nobleProvider;
-  const salt = opts.salt ?? randomBytes(SALT_LENGTH);
+  // A real copy: the inner layer gets the salt on every batch, after the caller may have reused its buffer.
+  const salt = opts.salt instanceof Uint8Array ? copyBytes(opts.salt) : (opts.salt ?? randomBytes(SALT_LENGTH));
   checkBytes('salt', salt, SALT_LENGTH);
   const chunkSize = opts.chunkSize ?? DEFAULT_CHUNK_SIZE;
   const inner = opts.inner;
