@@ -2,7 +2,7 @@
 import root from '../../eslint.config.mjs';
 
 const node = Object.fromEntries(
-  ['process', 'console', 'setTimeout', 'clearTimeout', 'setImmediate', 'URL', 'AbortController', 'Buffer', 'performance', 'WebAssembly'].map((g) => [g, 'readonly']),
+  ['process', 'console', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'TextEncoder', 'TextDecoder', 'URL', 'AbortController', 'Buffer', 'performance', 'WebAssembly'].map((g) => [g, 'readonly']),
 );
 
 export default [...root, { files: ['**/*.js', '**/*.mjs'], languageOptions: { globals: node } }];

@@ -95,9 +95,9 @@ export class PqAgent extends PoolAgent {
     const o = obj(input);
     switch (op) {
       case 'sign': {
-        const key = ctx.keys._signer(optString(o, 'keyId'));
-        const signature = await this.run<Uint8Array>('sign', { secretKey: key.toString(), message: o.message, context: o.context }, ctx);
-        return { keyId: key.keyId, algorithm: key.algorithm, signature };
+        const { info, text } = ctx.keys._secretString('sign', optString(o, 'keyId'));
+        const signature = await this.run<Uint8Array>('sign', { secretKey: text, message: o.message, context: o.context }, ctx);
+        return { keyId: info.id, algorithm: info.algorithm, signature };
       }
       case 'verify': {
         const keyId = optString(o, 'keyId');
@@ -121,8 +121,8 @@ export class PqAgent extends PoolAgent {
         return this.run('encapsulate', { recipient }, ctx);
       }
       case 'decapsulate': {
-        const key = ctx.keys._identity(optString(o, 'keyId'));
-        return this.run('decapsulate', { secretKey: key.toString(), cipherText: o.cipherText }, ctx);
+        const { text } = ctx.keys._secretString('encrypt', optString(o, 'keyId'));
+        return this.run('decapsulate', { secretKey: text, cipherText: o.cipherText }, ctx);
       }
       default:
         fail('ERR_AGENTS_UNKNOWN_OPERATION', `agent pq does not perform ${JSON.stringify(op)}`);

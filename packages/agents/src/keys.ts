@@ -39,6 +39,10 @@ export type CreateKeyOptions = {
 export class KeyStore {
   readonly #keyset: Keyset;
   readonly #secrets = new Map<string, KemIdentity | SigningKey>();
+  // Keyset.list() re-encodes every public key string (an ML-DSA-65 key is 1,952 bytes): cache it
+  // between changes, and the secret key strings handed to workers likewise.
+  #list: KeyInfo[] | undefined;
+  readonly #strings = new Map<string, string>();
 
   private constructor(keyset: Keyset) {
     this.#keyset = keyset;
@@ -87,6 +91,7 @@ export class KeyStore {
 
   #add(key: KemIdentity | SigningKey, options: CreateKeyOptions = {}): KeyInfo {
     const info = this.#keyset.import(key, options);
+    this.#list = undefined;
     this.#secrets.set(info.id, key);
     return info;
   }
@@ -117,28 +122,34 @@ export class KeyStore {
   /** Makes an enabled key primary. @throws {NqcPqlError} ERR_PQL_KEYSET */
   promote(id: string): void {
     this.#keyset.promote(id);
+    this.#list = undefined;
   }
 
   /** Disables a key: it no longer signs, verifies, decapsulates or unwraps. @throws {NqcPqlError} ERR_PQL_KEYSET for the primary */
   disable(id: string): void {
     this.#keyset.disable(id);
+    this.#list = undefined;
   }
 
   /** Re-enables a disabled key. @throws {NqcPqlError} ERR_PQL_KEYSET */
   enable(id: string): void {
     this.#keyset.enable(id);
+    this.#list = undefined;
   }
 
   /** Erases a key's secret (best effort) and keeps its public record. Irreversible. @throws {NqcPqlError} ERR_PQL_KEYSET for the primary */
   destroy(id: string): void {
     this.#keyset.destroy(id);
+    this.#list = undefined;
     this.#secrets.get(id)?.wipe();
     this.#secrets.delete(id);
+    this.#strings.delete(id);
   }
 
   /** Public metadata of every key (ids, purposes, algorithms, statuses, public keys). */
   list(): KeyInfo[] {
-    return this.#keyset.list();
+    this.#list ??= this.#keyset.list();
+    return this.#list.map((k) => ({ ...k }));
   }
 
   /** The keyset with public keys only (safe to publish). */
@@ -177,6 +188,17 @@ export class KeyStore {
   /** @internal KEM identity by id (or the primary). */
   _identity(id?: string): KemIdentity {
     return this._usable('encrypt', id).key as KemIdentity;
+  }
+
+  /** @internal The secret key string of a usable key, for this package's workers. */
+  _secretString(purpose: KeyPurpose, id?: string): { info: KeyInfo; text: string } {
+    const { info, key } = this._usable(purpose, id);
+    let text = this.#strings.get(info.id);
+    if (text === undefined) {
+      text = key.toString();
+      this.#strings.set(info.id, text);
+    }
+    return { info, text };
   }
 
   /** @internal Usable encryption keys, primary first then newest (the order a keyset tries them). */
