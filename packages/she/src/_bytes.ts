@@ -110,7 +110,8 @@ export class Reader {
   }
   raw(n: number): Uint8Array {
     const o = this.#need(n);
-    return this.#b.slice(o, o + n);
+    // A real copy: on a Node Buffer, slice() is a view of the caller's bytes (a key set kept it and wiped it).
+    return Uint8Array.prototype.slice.call(this.#b, o, o + n);
   }
   str16(max: number, field: string): string {
     const n = this.u16();
