@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import type { CliContext } from './context.js';
 import { describeError, ExitCode } from './errors.js';
 import { removeAllPendingOutputs } from './io/atomic-output.js';
+import { isInterrupted } from './io/cleanup.js';
 import { escapeForTerminal } from './io/terminal.js';
 import { registerCommands } from './commands/index.js';
 
@@ -33,6 +34,8 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
     return ExitCode.ok;
   } catch (error) {
     removeAllPendingOutputs();
+    // A signal is ending the process: the work it cut short fails, and that is not news.
+    if (isInterrupted()) return ExitCode.interrupted;
     if (error instanceof CommanderError) {
       // help and version end here too, with exit code 0
       return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;

@@ -226,8 +226,8 @@ export class AtomicPathOutput {
    * and rename it to `tempPath` only when done).
    */
   abort(): void {
+    // Stays registered (until the process ends): the writer may still create its file after a signal.
     this.#open = false;
-    this.#release();
     removeQuietly(this.tempPath);
     const prefix = `${basename(this.tempPath)}.`;
     let names: string[] = [];

@@ -16,14 +16,28 @@ export function onCleanup(undo: () => void): () => void {
   };
 }
 
-/** Runs and forgets every registered undo (safe to call more than once). */
+/**
+ * Runs every registered undo. They stay registered until their owner releases them, so a file
+ * created by work still winding down after a signal is removed by the next run (at exit).
+ */
 export function runCleanups(): void {
   for (const undo of [...undos]) {
-    undos.delete(undo);
     try {
       undo();
     } catch {
       // best effort: the other undos must still run
     }
   }
+}
+
+let interrupted = false;
+
+/** Records that a signal is ending the process: later failures of the interrupted work stay silent. */
+export function markInterrupted(): void {
+  interrupted = true;
+}
+
+/** True once a signal is ending the process. */
+export function isInterrupted(): boolean {
+  return interrupted;
 }
