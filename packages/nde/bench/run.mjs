@@ -3,11 +3,27 @@
 // Chunk cases: best of 3 rounds of ~1/3 of the bytes; stream cases: one 256 MiB run.
 // Peer: node:crypto ChaCha20-Poly1305 and AES-256-CTR over the same bytes in the same 64 KiB chunks.
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createCipheriv, randomBytes } from 'node:crypto';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
+
+/**
+ * The SIMD features the ONNX kernels can use: figures differ several-fold between AVX2-only and
+ * AVX-512 VNNI hosts, so every figure is printed with them (Linux /proc/cpuinfo; elsewhere unknown).
+ */
+function cpuFeatures() {
+  try {
+    const flags = new Set((readFileSync('/proc/cpuinfo', 'utf8').match(/^flags\s*:(.*)$/m)?.[1] ?? '').trim().split(/\s+/));
+    const names = { avx2: 'AVX2', avx512f: 'AVX-512F', avx512bw: 'AVX-512BW', avx512vl: 'AVX-512VL', avx512_vnni: 'AVX-512 VNNI', avx_vnni: 'AVX-VNNI' };
+    const have = Object.entries(names).filter(([f]) => flags.has(f)).map(([, n]) => n);
+    return have.length ? have.join(', ') : 'no AVX2';
+  } catch {
+    return 'CPU features unknown';
+  }
+}
 
 const MiB = 1024 * 1024;
 const CHUNK = 65536;
@@ -140,7 +156,7 @@ function measure(name) {
 
 const cores = availableParallelism();
 const load0 = loadavg().map((x) => x.toFixed(2)).join(' ');
-console.log(`nde bench: ${cpus()[0]?.model ?? 'cpu'}, ${cores} cores, Node ${process.version}, load average before: ${load0}`);
+console.log(`nde bench: ${cpus()[0]?.model ?? 'cpu'} (${cpuFeatures()}), ${cores} cores, Node ${process.version}, load average before: ${load0}`);
 const poolName = `onnx-${Math.max(2, cores)}`;
 const cases = [
   ['64 KiB chunks, 16 per call', 'chunks', '16'],
