@@ -230,7 +230,8 @@ export class KeyStore {
 
   /**
    * Raw KEM decapsulation in this thread with a usable encryption key (default: the primary).
-   * @throws {NqcAgentsError} ERR_AGENTS_KEY, ERR_AGENTS_INVALID_INPUT (ciphertext length)
+   * @throws {NqcAgentsError} ERR_AGENTS_KEY, ERR_AGENTS_INVALID_INPUT (ciphertext length),
+   *   ERR_AGENTS_TASK_FAILED (reason `ERR_KEM_DECAPSULATE`: the KEM refused the ciphertext)
    */
   decapsulate(cipherText: Uint8Array, keyId?: string): { keyId: string; sharedSecret: Uint8Array } {
     const id = this._identity(keyId);
@@ -242,6 +243,9 @@ export class KeyStore {
     const { secretKey } = kem.keygen(seed);
     try {
       return { keyId: id.keyId, sharedSecret: kem.decapsulate(cipherText, secretKey) };
+    } catch {
+      // e.g. an X25519 share of low order: the KEM refuses; one generic answer, no detail
+      fail('ERR_AGENTS_TASK_FAILED', 'decapsulation failed', { reason: 'ERR_KEM_DECAPSULATE' });
     } finally {
       seed.fill(0);
       secretKey.fill(0);

@@ -64,6 +64,8 @@ export const decapsulate = task(
     const { secretKey } = kem.keygen(bytes);
     try {
       return kem.decapsulate(t.cipherText, secretKey);
+    } catch {
+      throw Object.assign(new Error('decapsulation failed'), { code: 'ERR_KEM_DECAPSULATE' });
     } finally {
       bytes.fill(0);
       secretKey.fill(0);
