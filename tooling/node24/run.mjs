@@ -58,7 +58,11 @@ for (const s of chosen) {
   const json = join(results, `${s.name}.json`);
   const t0 = Date.now();
   // --reporters=default replaces the preset's counting reporter: the Node 20 counts stay as they are.
-  spawnSync(node, [jest, '--maxWorkers=1', '--reporters=default', '--json', `--outputFile=${json}`], { cwd: s.dir, env, stdio: ['ignore', 'ignore', 'inherit'] });
+  // --forceExit: a failing test that leaves a worker thread open must not hang the tier after jest
+  // wrote its results (open handles are the default Node 20 suite's to report); 30 min cap per package.
+  spawnSync(node, [jest, '--maxWorkers=1', '--forceExit', '--reporters=default', '--json', `--outputFile=${json}`], {
+    cwd: s.dir, env, stdio: ['ignore', 'ignore', 'inherit'], timeout: 30 * 60_000, killSignal: 'SIGKILL',
+  });
   const r = existsSync(json) ? JSON.parse(readFileSync(json, 'utf8')) : undefined;
   const c = r
     ? { passed: r.numPassedTests, failed: r.numFailedTests + r.numRuntimeErrorTestSuites, skipped: r.numPendingTests + r.numTodoTests, suites: r.numTotalTestSuites }
