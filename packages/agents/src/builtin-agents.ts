@@ -48,8 +48,11 @@ const worker = (name: string): URL => new URL(`./workers/${name}.js`, import.met
 
 /** Base of the built-in agents: capability name → worker function name. */
 abstract class PoolAgent implements Agent {
+  /** Agent (and pool) name. */
   readonly name: string;
+  /** Operations this agent performs. */
   readonly capabilities: readonly string[];
+  /** The agent's worker pool. */
   protected readonly pool: TaskPool;
 
   protected constructor(name: string, ops: readonly string[], options: PoolOptions) {
@@ -58,16 +61,20 @@ abstract class PoolAgent implements Agent {
     this.pool = new TaskPool(name, worker(name), options);
   }
 
+  /** Performs one of the agent's operations. */
   abstract perform(op: string, input: unknown, context: TaskContext): Promise<unknown>;
 
+  /** Runs worker function `fn` with the task's signal and timeout. */
   protected run<T>(fn: string, input: unknown, context: TaskContext): Promise<T> {
     return this.pool.run<T>(fn, input, { signal: context.signal, timeoutMs: context.timeoutMs });
   }
 
+  /** The pool's live numbers. */
   status(): PoolStatus {
     return this.pool.status();
   }
 
+  /** Stops the pool. */
   close(): Promise<void> {
     return this.pool.close();
   }
