@@ -5,7 +5,8 @@ import { readKeyFile } from '../he/files.js';
 import type { CliContext } from '../context.js';
 import { CliError, usageError } from '../errors.js';
 import { progressStream } from '../io/progress-stream.js';
-import { openInput, openOutput } from '../io/streams.js';
+import { readBoundedText } from '../io/read-bounded.js';
+import { claimStdin, openInput, openOutput } from '../io/streams.js';
 import { loadIdentityFile, parseFd } from '../keys.js';
 import { collectRecipients, repeatable } from '../recipients.js';
 import { aeadOption, ndeOption, type NdeFlag } from './options.js';
@@ -92,7 +93,8 @@ async function encryptRecords(
   flags: EncryptFlags,
   keys: { recipients: string[]; signer: Awaited<ReturnType<typeof loadSigner>> | undefined },
 ): Promise<void> {
-  const text = await readAllText(openInput(ctx, input).stream, MAX_RECORDS_INPUT);
+  if (input === undefined || input === '-') claimStdin(ctx, 'the input');
+  const text = await readBoundedText(input ?? '-', { max: MAX_RECORDS_INPUT, what: 'JSON input', code: 'ERR_CLI_RECORD', stdin: ctx.stdin });
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -127,15 +129,3 @@ async function encryptRecords(
 
 /** Records are read whole (they are JSON); this bounds them. */
 const MAX_RECORDS_INPUT = 256 << 20;
-
-async function readAllText(stream: NodeJS.ReadableStream, max: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of stream) {
-    const b = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
-    total += b.length;
-    if (total > max) throw new CliError('ERR_CLI_RECORD', `JSON input larger than ${max >> 20} MiB: split the dataset`);
-    chunks.push(b);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
