@@ -7,9 +7,9 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { decodeKeyString, generateIdentity, generateSigningKey, getKem, getSignature, parseVerifyingKey, serializeIdentityFile, wrapToRecipients, type Stanza } from '@nqc/pql';
+import { decodeKeyString, generateIdentity, Keyset, parseRecipient, generateSigningKey, getKem, getSignature, parseVerifyingKey, serializeIdentityFile, wrapToRecipients, type Stanza } from '@nqc/pql';
 import { KeyStore } from '../src/index.js';
-import { CustodyClient, CustodyServer, FrameDecoder, MAX_FRAME_BYTES } from '../src/custody/index.js';
+import { CustodyClient, CustodyServer, FrameDecoder, MAX_FRAME_BYTES, startAgent } from '../src/custody/index.js';
 
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 let dir: string;
@@ -242,6 +242,33 @@ describe('never a secret (property)', () => {
     const [b] = await exchange([json({ v: 1, id: 6, op: 'sign', message: 'AAB=' })]); // non-canonical base64 (non-zero padding bits)
     expect(JSON.parse(new TextDecoder().decode(b))).toMatchObject({ id: 6, ok: false, error: { code: 'ERR_AGENTS_PROTOCOL' } });
   });
+});
+
+describe('startAgent', () => {
+  it('good_keyset: serves a keyset file (rotated keys included); an exposed file or no file is refused', async () => {
+    const d = await mkdtemp(join(tmpdir(), 'nqc-agent-ks-'));
+    const ks = Keyset.create();
+    const old = ks.add('encrypt');
+    ks.add('encrypt', 'xwing', { primary: true });
+    const file = join(d, 'keys.json');
+    await writeFile(file, ks.serialize(), { mode: 0o600 });
+    const agent = await startAgent({ socketPath: join(d, 'a', 's'), keysetFile: file });
+    const c = await CustodyClient.connect(agent.socketPath);
+    try {
+      const fk = new Uint8Array(32).fill(3);
+      // to the rotated-out (enabled) key and to the primary
+      expect(await c.unwrapFileKey(wrapToRecipients(fk, [parseRecipient(old.publicKey)]))).toEqual(fk);
+      expect(await c.unwrapFileKey(wrapToRecipients(fk, [ks.primaryRecipient()]))).toEqual(fk);
+      expect((await c.listKeys()).map((k) => [k.id, k.status])).toEqual(ks.list().map((k) => [k.id, k.status]));
+    } finally {
+      c.close();
+      await agent.close();
+    }
+    await chmod(file, 0o640);
+    await expect(startAgent({ socketPath: join(d, 'a', 's'), keysetFile: file })).rejects.toMatchObject({ code: 'ERR_AGENTS_KEY' });
+    await expect(startAgent({ socketPath: join(d, 'a', 's') })).rejects.toMatchObject({ code: 'ERR_AGENTS_KEY' });
+    await rm(d, { recursive: true, force: true });
+  }, 60_000);
 });
 
 describe('nqc-agent bin', () => {
