@@ -5,7 +5,7 @@ import { describe, expect, it, jest } from '@jest/globals';
 jest.unstable_mockModule('../src/onnx/kat.js', async () => {
   const { utf8ToBytes } = await import('@noble/hashes/utils.js');
   return {
-    _JOB_BATCHES: [64, 16, 4, 1],
+    _JOB_BATCHES: [64, 32, 16, 8, 4, 2, 1],
     _katInputs: () => ({
       key: Uint8Array.from({ length: 32 }, (_, i) => i),
       salt: utf8ToBytes('nqc/nde/kat'),

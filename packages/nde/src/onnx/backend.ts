@@ -65,7 +65,7 @@ type Work = { item: NdeChunk; at: number };
 
 /**
  * Cuts `count` chunks into jobs whose sizes are all in {@link _JOB_BATCHES} (largest first), so
- * that every `session.run` has a batch shape the self-test ran. E.g. 37 -> 16, 16, 4, 1.
+ * that every `session.run` has a batch shape the self-test ran. E.g. 37 -> 32, 4, 1.
  * @internal
  */
 export function _jobSizes(count: number): number[] {
