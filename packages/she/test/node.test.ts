@@ -3,7 +3,7 @@ import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { defineSchema, HeClient, HeKeySet, NqcSheError } from '../src/index.js';
+import { defineSchema, EvaluationBundle, HeClient, HeKeySet, isSealPoisoned, NqcSheError } from '../src/index.js';
 import { HeWorkerEvaluator } from '../src/node.js';
 
 const schema = defineSchema([{ path: 'n', type: 'integer', min: 0, max: 1000 }]);
@@ -57,4 +57,23 @@ describe('HeWorkerEvaluator', () => {
     expect(client.decrypt(await ev.sum(cols, 'n'))).toEqual([15]);
     expect(ev.restarts).toBe(before + 1);
   });
+
+  it('fail_abort: a crafted bundle (valid checksum) that aborts SEAL fails in the worker; this thread\'s SEAL stays usable', async () => {
+    // Relinearisation keys whose zstd body (one raw block) asks KSwitchKeys to reserve ~4 GiB.
+    const inner = new Uint8Array(40);
+    new DataView(inner.buffer).setBigUint64(32, 357_913_941n, true);
+    const block = (inner.length << 3) | 1;
+    const z = [0x28, 0xb5, 0x2f, 0xfd, 0x20, inner.length, block & 255, (block >> 8) & 255, block >> 16, ...inner];
+    const rk = new Uint8Array(16 + z.length);
+    rk.set([0x5e, 0xa1, 0x10, 4, 1, 2], 0);
+    new DataView(rk.buffer).setBigUint64(8, BigInt(rk.length), true);
+    rk.set(z, 16);
+    const good = await keys.evaluationBundle({ columnSums: false });
+    const crafted = await EvaluationBundle._create(good.preset, good.keyId, good.publicKey, rk, [], undefined).encode();
+    await expect(HeWorkerEvaluator.create(crafted)).rejects.toMatchObject({ code: 'ERR_SHE_SEAL_FATAL' });
+    expect(isSealPoisoned()).toBe(false);
+    const fresh = await HeWorkerEvaluator.create(await good.encode());
+    expect(client.decrypt(await fresh.sum([client.encryptRecord({ n: 2 }), client.encryptRecord({ n: 3 })], 'n'))).toEqual([5]);
+    await fresh.close();
+  }, 120_000);
 });
