@@ -51,6 +51,7 @@ let origin;
 let browser;
 let page;
 let problems;
+let lastOuterType;
 
 before(async () => {
   await buildChannelPage();
@@ -61,13 +62,16 @@ before(async () => {
     auth: (_method, path) => (path.startsWith('/private') ? 'require' : 'optional'),
     onError: (e) => gatewayErrors.push(e?.code ?? String(e)),
   });
-  const handler = (req) => ({
+  const handler = (req) => req.url.endsWith('/private/upload') ? { status: 200, body: req.body } : ({
     status: 200,
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ method: req.method, url: req.url, identity: req.client?.identity ?? null, body: new TextDecoder().decode(req.body) }),
   });
   const middleware = channelMiddleware(gateway, handler);
-  http = createServer((req, res) => middleware(req, res, () => serveStatic(req, res)));
+  http = createServer((req, res) => {
+    if (req.method === 'POST') lastOuterType = req.headers['content-type'];
+    middleware(req, res, () => serveStatic(req, res));
+  });
   wss = new WebSocketServer({ server: http, handleProtocols: (p) => (p.has(SOCKET_PROTOCOL) ? SOCKET_PROTOCOL : false) });
   wss.on('connection', (ws) => {
     void ChannelSocket.accept(gateway, ws).then((s) => {
@@ -123,6 +127,30 @@ describe('@nqc/channel in Chromium', () => {
     assert.equal(r.refused, 401);
     assert.equal(r.open, 200);
     assert.equal(r.openBody.identity, null);
+  });
+
+  test('ChannelClient over the browser fetch: a 2 MiB body goes as chunked OHTTP and its echo streams back', { timeout: T }, async () => {
+    const r = await page.evaluate(async (serverKey) => {
+      const { ChannelClient } = globalThis.channel;
+      const client = await ChannelClient.connect(location.origin, { serverKey, signingKey: globalThis.alice });
+      const body = new Uint8Array(2 << 20).map((_, i) => (i * 31) & 0xff);
+      const res = await client.fetch(`${location.origin}/private/upload`, { method: 'POST', body });
+      const reader = res.body.getReader();
+      let n = 0;
+      let pieces = 0;
+      let same = true;
+      for (let x = await reader.read(); !x.done; x = await reader.read()) {
+        for (let i = 0; i < x.value.length; i++) if (x.value[i] !== body[n + i]) same = false;
+        n += x.value.length;
+        pieces++;
+      }
+      return { status: res.status, n, pieces, same };
+    }, serverKey.verifyingKey().toString());
+    assert.equal(r.status, 200);
+    assert.equal(r.n, 2 << 20);
+    assert.equal(r.same, true);
+    assert.ok(r.pieces > 1, 'the response body streamed in pieces');
+    assert.equal(lastOuterType, 'message/ohttp-chunked-req');
   });
 
   test('ChannelClient in the browser refuses a gateway whose key configuration is not signed by the pinned key', { timeout: T }, async () => {

@@ -164,3 +164,6 @@ export function decodeResponse(bytes: Uint8Array): BhttpResponse {
   readEnd(r);
   return { status, headers, content, trailers };
 }
+
+/** @internal Shared with the indeterminate-length codec (`bhttp-stream.ts`). */
+export { bad as _bad, checkControl as _checkControl, checkFields as _checkFields, TOKEN as _TOKEN, MAX_INFORMATIONAL as _MAX_INFORMATIONAL };

@@ -8,6 +8,8 @@ import { parseVerifyingKey, type Signer, type Verifier } from '@nqc/pql';
 import { _utf8 } from './_bytes.js';
 import { _signRequest, CREATED_HEADER } from './auth.js';
 import { decodeResponse, encodeRequest, type BhttpRequest } from './bhttp.js';
+import { CHUNKED_REQUEST_MEDIA_TYPE, CHUNKED_RESPONSE_MEDIA_TYPE } from './chunked.js';
+import { _openChunked, _sealChunked } from './client-chunked.js';
 import { NqcChannelError } from './errors.js';
 import type { KeyConfig } from './key-config.js';
 import { _setupRequest, decapsulateResponse, REQUEST_LABEL, REQUEST_MEDIA_TYPE, RESPONSE_MEDIA_TYPE, selectSuite, type RequestContext } from './ohttp.js';
@@ -39,7 +41,16 @@ export type ChannelRequestInit = {
   method?: string;
   headers?: Record<string, string> | [string, string][] | Headers;
   body?: Uint8Array | string;
+  /**
+   * Send as chunked OHTTP (`message/ohttp-chunked-req`, draft-ietf-ohai-chunked-ohttp-08) and read
+   * a chunked response that streams. Default: chunked when the body is over
+   * {@link CHUNKED_THRESHOLD} bytes.
+   */
+  chunked?: boolean;
 };
+
+/** Bodies longer than this (bytes) are sent as chunked OHTTP unless `chunked: false`. */
+export const CHUNKED_THRESHOLD = 256 * 1024;
 
 async function readCapped(res: Response, max: number): Promise<Uint8Array> {
   const len = Number(res.headers.get('content-length') ?? NaN);
@@ -140,25 +151,38 @@ export class ChannelClient {
    * @throws {NqcChannelError} ERR_CHANNEL_EXPIRED, ERR_CHANNEL_PROTOCOL, ERR_CHANNEL_DECRYPT_FAILED, ERR_CHANNEL_LIMIT, ERR_CHANNEL_MALFORMED
    */
   async fetch(input: string | URL, init: ChannelRequestInit = {}): Promise<Response> {
-    let { body, context, method } = await this.#encapsulate(input, init, REQUEST_LABEL);
+    const size = typeof init.body === 'string' ? init.body.length * 3 : (init.body?.length ?? 0);
+    const chunked = init.chunked ?? size > CHUNKED_THRESHOLD;
     const f = this.#o.fetch ?? globalThis.fetch;
-    let outer = await f(this.#gateway, { method: 'POST', headers: { 'content-type': REQUEST_MEDIA_TYPE }, body });
+    const send = async () => {
+      if (!chunked) {
+        const { body, context, method } = await this.#encapsulate(input, init, REQUEST_LABEL);
+        return { outer: await f(this.#gateway, { method: 'POST', headers: { 'content-type': REQUEST_MEDIA_TYPE }, body }), context, method };
+      }
+      const { config, req } = await this.#prepare(input, init);
+      const { parts, context } = await _sealChunked(config, req, this.#o.signingKey);
+      const body = new Blob(parts as unknown as NonNullable<ConstructorParameters<typeof Blob>[0]>, { type: CHUNKED_REQUEST_MEDIA_TYPE });
+      return { outer: await f(this.#gateway, { method: 'POST', headers: { 'content-type': CHUNKED_REQUEST_MEDIA_TYPE }, body }), context, method: req.method };
+    };
+    let { outer, context, method } = await send();
     if (outer.status === 422) {
       // RFC 9458 Section 5.3: the gateway no longer has that key (rotation). Fetch the signed
       // configuration again (verified under the pinned key as always) and retry once.
       await outer.body?.cancel();
       await this.refresh();
-      ({ body, context, method } = await this.#encapsulate(input, init, REQUEST_LABEL));
-      outer = await f(this.#gateway, { method: 'POST', headers: { 'content-type': REQUEST_MEDIA_TYPE }, body });
+      ({ outer, context, method } = await send());
     }
-    if (outer.status !== 200 || outer.headers.get('content-type') !== RESPONSE_MEDIA_TYPE) {
+    const type = chunked ? CHUNKED_RESPONSE_MEDIA_TYPE : RESPONSE_MEDIA_TYPE;
+    if (outer.status !== 200 || outer.headers.get('content-type') !== type) {
       await outer.body?.cancel();
+      if (outer.status === 413) throw new NqcChannelError('ERR_CHANNEL_LIMIT', 'the gateway refused the request as too large (413)');
       throw new NqcChannelError('ERR_CHANNEL_PROTOCOL', `gateway answered ${outer.status} instead of an encapsulated response`);
     }
     const max = this.#o.maxResponseLength ?? 16 << 20;
+    const noBody = (status: number) => status === 204 || status === 205 || status === 304 || method === 'HEAD';
+    if (chunked) return _openChunked(context, outer, max, noBody);
     const inner = decodeResponse(await decapsulateResponse(context, await readCapped(outer, max), max));
-    const noBody = inner.status === 204 || inner.status === 205 || inner.status === 304 || method === 'HEAD';
-    return new Response(noBody ? null : inner.content, { status: inner.status, headers: inner.headers as [string, string][] });
+    return new Response(noBody(inner.status) ? null : inner.content, { status: inner.status, headers: inner.headers as [string, string][] });
   }
 
   /** @internal Encodes, authenticates and encapsulates one request under `label`. */
@@ -167,6 +191,20 @@ export class ChannelClient {
   }
 
   async #encapsulate(input: string | URL, init: ChannelRequestInit, label: string): Promise<{ body: Uint8Array; context: RequestContext; method: string }> {
+    const prepared = await this.#prepare(input, init);
+    const config = prepared.config;
+    let req = prepared.req;
+    const { hdr, context } = await _setupRequest(config, selectSuite(config), label);
+    if (this.#o.signingKey) req = await _signRequest(req, context, this.#o.signingKey);
+    const ct = await (context._hpke as SenderContext).Seal(encodeRequest(req));
+    const body = new Uint8Array(hdr.length + ct.length);
+    body.set(hdr);
+    body.set(ct, hdr.length);
+    return { body, context, method: req.method };
+  }
+
+  // The key configuration to use and the unsigned request (with nqc-created).
+  async #prepare(input: string | URL, init: ChannelRequestInit): Promise<{ config: KeyConfig; req: BhttpRequest }> {
     if (!this.#keys || this.#now().getTime() >= this.#keys.notAfter.getTime()) await this.refresh();
     const config = this.#config(this.#keys!);
     const url = new URL(input);
@@ -175,13 +213,7 @@ export class ChannelClient {
     for (const [n, v] of h) headers.push([n.toLowerCase(), v]);
     headers.push([CREATED_HEADER, String(Math.floor(this.#now().getTime() / 1000))]);
     const content = typeof init.body === 'string' ? _utf8(init.body) : (init.body ?? new Uint8Array(0));
-    let req: BhttpRequest = { method: (init.method ?? 'GET').toUpperCase(), scheme: url.protocol.slice(0, -1), authority: url.host, path: url.pathname + url.search, headers, content };
-    const { hdr, context } = await _setupRequest(config, selectSuite(config), label);
-    if (this.#o.signingKey) req = await _signRequest(req, context, this.#o.signingKey);
-    const ct = await (context._hpke as SenderContext).Seal(encodeRequest(req));
-    const body = new Uint8Array(hdr.length + ct.length);
-    body.set(hdr);
-    body.set(ct, hdr.length);
-    return { body, context, method: req.method };
+    const req: BhttpRequest = { method: (init.method ?? 'GET').toUpperCase(), scheme: url.protocol.slice(0, -1), authority: url.host, path: url.pathname + url.search, headers, content };
+    return { config, req };
   }
 }

@@ -4,9 +4,11 @@
  * @module
  */
 import type { Signer, VerifyingKey } from '@nqc/pql';
-import { _utf8 } from './_bytes.js';
+import { _concat, _utf8 } from './_bytes.js';
 import { _created, _verifyRequest, AUTH_KEY_HEADER, AUTH_SIGNATURE_HEADER, type ClientKeyResolver } from './auth.js';
 import { decodeRequest, encodeResponse, type BhttpRequest, type Fields } from './bhttp.js';
+import { _CONTENT_PIECE, _contentChunk, _decodeIndeterminateRequest, _messageEnd, _responseHead } from './bhttp-stream.js';
+import { CHUNKED_RESPONSE_MEDIA_TYPE, chunkedRequestHeaderLength, decapsulateChunkedRequest, encapsulateChunkedResponse } from './chunked.js';
 import { NqcChannelError } from './errors.js';
 import { encodeKeyConfigs, type GatewayKey } from './key-config.js';
 import { decapsulateRequest, encapsulateResponse, RESPONSE_MEDIA_TYPE, type RequestContext } from './ohttp.js';
@@ -38,7 +40,12 @@ export type ChannelRequest = {
 export type ChannelResponse = {
   readonly status: number;
   readonly headers?: Fields | Readonly<Record<string, string>>;
-  readonly body?: Uint8Array | string;
+  /**
+   * The content. An `AsyncIterable` streams when the request was chunked (each piece becomes one
+   * sealed chunk, in constant memory); for a non-chunked request it is collected first, up to
+   * `maxResponseLength`.
+   */
+  readonly body?: Uint8Array | string | AsyncIterable<Uint8Array>;
 };
 
 /** An application handler. */
@@ -46,6 +53,9 @@ export type ChannelHandler = (request: ChannelRequest) => ChannelResponse | Prom
 
 /** The outer HTTP response the transport sends back. */
 export type OuterResponse = { status: number; headers: Record<string, string>; body: Uint8Array };
+
+/** The outer HTTP response of a chunked request: its body streams. */
+export type StreamingOuterResponse = { status: number; headers: Record<string, string>; body: AsyncIterable<Uint8Array> };
 
 /** Options of {@link Gateway}. */
 export type GatewayOptions = {
@@ -65,6 +75,10 @@ export type GatewayOptions = {
   replay?: StrikeRegister | false;
   /** Longest encapsulated request accepted (default 1 MiB). */
   maxRequestLength?: number;
+  /** Longest chunked request body accepted, plaintext bytes (default 64 MiB); checked as chunks arrive. */
+  maxChunkedRequestLength?: number;
+  /** Longest streamed handler body collected for a non-chunked response (default 16 MiB). */
+  maxResponseLength?: number;
   /** Clock (default `() => new Date()`). */
   now?: () => Date;
   /** Called with every refused request's error (for logs and metrics; never sent to the peer). */
@@ -72,10 +86,43 @@ export type GatewayOptions = {
 };
 
 const BAD_REQUEST = _utf8('bad request');
+const TOO_LARGE = _utf8('content too large');
+
+function outer(status: number, body: Uint8Array): OuterResponse {
+  return { status, headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }, body };
+}
+
+async function* once(b: Uint8Array): AsyncGenerator<Uint8Array> {
+  yield b;
+}
+
+// The handler's content as pieces of at most 16 KiB (one sealed chunk each).
+async function* pieces(body: ChannelResponse['body']): AsyncGenerator<Uint8Array> {
+  const split = function* (b: Uint8Array) {
+    for (let o = 0; o < b.length; o += _CONTENT_PIECE) yield b.subarray(o, o + _CONTENT_PIECE);
+  };
+  if (body === undefined) return;
+  if (typeof body === 'string' || body instanceof Uint8Array) return yield* split(typeof body === 'string' ? _utf8(body) : body);
+  for await (const p of body) yield* split(p);
+}
 const PROBLEM_KEY = _utf8(JSON.stringify({ type: 'https://iana.org/assignments/http-problem-types#ohttp-key', title: 'key identifier unknown' }));
 
 function plain(status: number, body: string): ChannelResponse {
   return { status, headers: [['content-type', 'text/plain; charset=utf-8']], body };
+}
+
+async function collect(body: ChannelResponse['body'], max: number): Promise<Uint8Array> {
+  if (body === undefined) return new Uint8Array(0);
+  if (typeof body === 'string') return _utf8(body);
+  if (body instanceof Uint8Array) return body;
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  for await (const p of body) {
+    total += p.length;
+    if (total > max) throw new NqcChannelError('ERR_CHANNEL_LIMIT', `response body exceeds ${max} bytes`);
+    parts.push(p);
+  }
+  return _concat(...parts);
 }
 
 function toFields(h: ChannelResponse['headers']): [string, string][] {
@@ -145,31 +192,17 @@ export class Gateway {
     try {
       ({ context, message } = await decapsulateRequest(this.#o.keys, body, this.#o.maxRequestLength ?? 1 << 20));
     } catch (e) {
-      this.#o.onError?.(e);
-      const unknownKey = e instanceof NqcChannelError && e.code === 'ERR_CHANNEL_UNKNOWN_KEY';
-      return unknownKey
-        ? { status: 422, headers: { 'content-type': 'application/problem+json', 'cache-control': 'no-store' }, body: PROBLEM_KEY }
-        : { status: 400, headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }, body: BAD_REQUEST };
+      return this.#outerError(e);
     }
-    let replayed = false;
-    const res = await this.#inner(message, context, handler).catch((e: unknown) => {
-      this.#o.onError?.(e);
-      if (e instanceof NqcChannelError && e.code === 'ERR_CHANNEL_REPLAY') replayed = true;
-      if (e instanceof NqcChannelError && (e.code === 'ERR_CHANNEL_AUTH')) return { res: plain(401, 'authentication failed'), client: undefined };
-      if (e instanceof NqcChannelError && (e.code === 'ERR_CHANNEL_MALFORMED' || e.code === 'ERR_CHANNEL_LIMIT')) return { res: plain(400, 'bad request'), client: undefined };
-      return { res: plain(500, 'internal error'), client: undefined };
-    });
-    if (replayed) return { status: 400, headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }, body: BAD_REQUEST };
-    const status = [`suite=${_suiteName(context.suite)}`, `key-config=${context.keyId}`, `client=${res.client?.key.keyId ?? 'none'}`].join('; ');
-    const headers = toFields(res.res.headers).filter(([n]) => n !== STATUS_HEADER);
-    headers.push([STATUS_HEADER, status]);
-    const content = typeof res.res.body === 'string' ? _utf8(res.res.body) : (res.res.body ?? new Uint8Array(0));
+    const run = await this.#run(message, context, handler);
+    if (!run) return outer(400, BAD_REQUEST);
     let inner: Uint8Array;
     try {
-      inner = encodeResponse({ status: res.res.status, headers, content });
+      const content = await collect(run.res.body, this.#o.maxResponseLength ?? 16 << 20);
+      inner = encodeResponse({ status: run.res.status, headers: run.headers, content });
     } catch (e) {
       this.#o.onError?.(e);
-      inner = encodeResponse({ status: 500, headers: [[STATUS_HEADER, status]], content: _utf8('internal error') });
+      inner = encodeResponse({ status: 500, headers: [[STATUS_HEADER, run.state]], content: _utf8('internal error') });
     }
     return {
       status: 200,
@@ -178,9 +211,109 @@ export class Gateway {
     };
   }
 
+  /**
+   * Handles one chunked encapsulated request (`message/ohttp-chunked-req`,
+   * draft-ietf-ohai-chunked-ohttp-08) read from `source`, and answers with a chunked response
+   * (`message/ohttp-chunked-res`) whose body streams. Request chunks are opened as they arrive (at
+   * most one sealed chunk is buffered) and the request body is capped by `maxChunkedRequestLength`
+   * while it arrives; a request cut before its authenticated final chunk is refused with an outer
+   * 400 before the handler runs. Other outer errors as {@link Gateway.handle}, plus 413 for a body
+   * over the cap. A handler body that is an `AsyncIterable` is sealed piece by piece (constant
+   * memory); if it throws, the stream ends without its final chunk, which the client detects.
+   */
+  async handleChunked(source: AsyncIterable<Uint8Array>, handler: ChannelHandler): Promise<StreamingOuterResponse> {
+    let context: RequestContext;
+    let req: BhttpRequest;
+    try {
+      ({ context, req } = await this.#openChunked(source));
+    } catch (e) {
+      const out = this.#outerError(e);
+      return { ...out, body: once(out.body) };
+    }
+    const run = await this.#run(req, context, handler);
+    if (!run) return { ...outer(400, BAD_REQUEST), body: once(BAD_REQUEST) };
+    let head: Uint8Array;
+    try {
+      head = _responseHead(run.res.status, run.headers);
+    } catch (e) {
+      this.#o.onError?.(e);
+      head = _responseHead(500, [[STATUS_HEADER, run.state]]);
+    }
+    const { header, sealer } = await encapsulateChunkedResponse(context);
+    const content = run.res.body;
+    const onError = this.#o.onError;
+    async function* body(): AsyncGenerator<Uint8Array> {
+      yield header;
+      yield await sealer.seal(head, false);
+      try {
+        for await (const piece of pieces(content)) yield await sealer.seal(_contentChunk(piece), false);
+      } catch (e) {
+        onError?.(e);
+        throw e; // no final chunk: the client sees a truncated response
+      }
+      yield await sealer.seal(_messageEnd(), true);
+    }
+    return { status: 200, headers: { 'content-type': CHUNKED_RESPONSE_MEDIA_TYPE, 'cache-control': 'no-store' }, body: body() };
+  }
+
+  async #openChunked(source: AsyncIterable<Uint8Array>): Promise<{ context: RequestContext; req: BhttpRequest }> {
+    const it = source[Symbol.asyncIterator]();
+    let first: Uint8Array = new Uint8Array(0);
+    for (let need = 3; first.length < need; ) {
+      const { done, value } = await it.next();
+      if (done) throw new NqcChannelError('ERR_CHANNEL_MALFORMED', 'chunked request header is truncated');
+      first = _concat(first, value);
+      if (first.length >= 3) need = chunkedRequestHeaderLength((first[1]! << 8) | first[2]!) ?? 3; // unknown KEM: refused below
+    }
+    const { context, opener, chunks } = await decapsulateChunkedRequest(this.#o.keys, first);
+    const max = this.#o.maxChunkedRequestLength ?? 64 << 20;
+    const parts: Uint8Array[] = [];
+    let total = 0;
+    const add = (list: Uint8Array[]) => {
+      for (const c of list) {
+        total += c.length;
+        if (total > max) throw new NqcChannelError('ERR_CHANNEL_LIMIT', `chunked request body exceeds ${max} bytes`);
+        parts.push(c);
+      }
+    };
+    add(chunks);
+    for (;;) {
+      const { done, value } = await it.next();
+      if (done) break;
+      add(await opener.push(value));
+    }
+    add([await opener.end()]); // throws when the final chunk is missing: truncation
+    return { context, req: _decodeIndeterminateRequest(_concat(...parts)) };
+  }
+
+  #outerError(e: unknown): OuterResponse {
+    this.#o.onError?.(e);
+    const code = e instanceof NqcChannelError ? e.code : undefined;
+    if (code === 'ERR_CHANNEL_UNKNOWN_KEY') return { status: 422, headers: { 'content-type': 'application/problem+json', 'cache-control': 'no-store' }, body: PROBLEM_KEY };
+    if (code === 'ERR_CHANNEL_LIMIT') return outer(413, TOO_LARGE);
+    return outer(400, BAD_REQUEST);
+  }
+
+  // Admits the request and calls the handler; undefined for a replay (an outer 400).
+  async #run(message: Uint8Array | BhttpRequest, context: RequestContext, handler: ChannelHandler): Promise<{ res: ChannelResponse; headers: [string, string][]; state: string } | undefined> {
+    let replayed = false;
+    const res = await this.#inner(message, context, handler).catch((e: unknown) => {
+      this.#o.onError?.(e);
+      if (e instanceof NqcChannelError && e.code === 'ERR_CHANNEL_REPLAY') replayed = true;
+      if (e instanceof NqcChannelError && (e.code === 'ERR_CHANNEL_AUTH')) return { res: plain(401, 'authentication failed'), client: undefined };
+      if (e instanceof NqcChannelError && (e.code === 'ERR_CHANNEL_MALFORMED' || e.code === 'ERR_CHANNEL_LIMIT')) return { res: plain(400, 'bad request'), client: undefined };
+      return { res: plain(500, 'internal error'), client: undefined };
+    });
+    if (replayed) return undefined;
+    const state = [`suite=${_suiteName(context.suite)}`, `key-config=${context.keyId}`, `client=${res.client?.key.keyId ?? 'none'}`].join('; ');
+    const headers = toFields(res.res.headers).filter(([n]) => n !== STATUS_HEADER);
+    headers.push([STATUS_HEADER, state]);
+    return { res: res.res, headers, state };
+  }
+
   // Decodes, checks time, authenticates, applies the policy and strikes the replay register.
-  async #admit(message: Uint8Array, context: RequestContext): Promise<{ req: BhttpRequest; client: ChannelRequest['client'] }> {
-    const req: BhttpRequest = decodeRequest(message);
+  async #admit(message: Uint8Array | BhttpRequest, context: RequestContext): Promise<{ req: BhttpRequest; client: ChannelRequest['client'] }> {
+    const req: BhttpRequest = message instanceof Uint8Array ? decodeRequest(message) : message;
     const now = this.#now();
     const created = _created(req, now, this.#skew);
     const client = await _verifyRequest(req, context, this.#o.clients);
@@ -203,7 +336,7 @@ export class Gateway {
     };
   }
 
-  async #inner(message: Uint8Array, context: RequestContext, handler: ChannelHandler): Promise<{ res: ChannelResponse; client: ChannelRequest['client'] }> {
+  async #inner(message: Uint8Array | BhttpRequest, context: RequestContext, handler: ChannelHandler): Promise<{ res: ChannelResponse; client: ChannelRequest['client'] }> {
     const { req, client } = await this.#admit(message, context);
     return { res: await handler(this.#request(req, context, client)), client };
   }

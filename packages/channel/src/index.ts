@@ -86,8 +86,9 @@ export {
   type ChannelResponse,
   type GatewayOptions,
   type OuterResponse,
+  type StreamingOuterResponse,
 } from './gateway.js';
-export { ChannelClient, GATEWAY_PATH, type ChannelClientOptions, type ChannelRequestInit } from './client.js';
+export { CHUNKED_THRESHOLD, ChannelClient, GATEWAY_PATH, type ChannelClientOptions, type ChannelRequestInit } from './client.js';
 export {
   CHUNKED_REQUEST_LABEL,
   CHUNKED_REQUEST_MEDIA_TYPE,

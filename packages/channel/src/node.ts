@@ -4,9 +4,10 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { CHUNKED_REQUEST_MEDIA_TYPE } from './chunked.js';
 import { GATEWAY_PATH } from './client.js';
 import { NqcChannelError } from './errors.js';
-import type { ChannelHandler, Gateway, OuterResponse } from './gateway.js';
+import type { ChannelHandler, Gateway, OuterResponse, StreamingOuterResponse } from './gateway.js';
 import { REQUEST_MEDIA_TYPE } from './ohttp.js';
 import { KEYS_MEDIA_TYPE, SIGNED_KEYS_MEDIA_TYPE } from './signed-config.js';
 
@@ -14,7 +15,38 @@ import { KEYS_MEDIA_TYPE, SIGNED_KEYS_MEDIA_TYPE } from './signed-config.js';
 export type MiddlewareOptions = {
   /** Longest request body read, bytes (default 1 MiB); longer bodies get 413 before being read. */
   maxBodyLength?: number;
+  /**
+   * Longest chunked request read (`message/ohttp-chunked-req`), outer bytes (default 64 MiB + 1 MiB
+   * of chunk overhead); counted as the body streams in, never buffered whole. The gateway's
+   * `maxChunkedRequestLength` caps the plaintext as well.
+   */
+  maxChunkedBodyLength?: number;
 };
+
+// The request body as it arrives, failing with ERR_CHANNEL_LIMIT past `max` bytes.
+async function* capped(req: IncomingMessage, max: number): AsyncGenerator<Uint8Array> {
+  const len = Number(req.headers['content-length'] ?? NaN);
+  if (len > max) throw new NqcChannelError('ERR_CHANNEL_LIMIT', `request body is ${len} bytes, limit ${max}`);
+  let total = 0;
+  for await (const c of req as AsyncIterable<Buffer>) {
+    total += c.length;
+    if (total > max) throw new NqcChannelError('ERR_CHANNEL_LIMIT', `request body exceeds ${max} bytes`);
+    yield new Uint8Array(c.buffer, c.byteOffset, c.length);
+  }
+}
+
+async function sendStream(res: ServerResponse, out: StreamingOuterResponse): Promise<void> {
+  res.writeHead(out.status, out.headers);
+  try {
+    for await (const b of out.body) {
+      if (res.destroyed) return;
+      if (!res.write(b)) await new Promise((r) => (res.once('drain', r), res.once('close', r)));
+    }
+  } catch {
+    // the handler's body failed mid-stream: end without the final chunk, which the client detects as truncation
+  }
+  res.end();
+}
 
 function readBody(req: IncomingMessage, max: number): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
@@ -54,6 +86,7 @@ function text(status: number, body: string): OuterResponse {
  */
 export function channelMiddleware(gateway: Gateway, handler: ChannelHandler, options: MiddlewareOptions = {}) {
   const max = options.maxBodyLength ?? 1 << 20;
+  const chunkedMax = options.maxChunkedBodyLength ?? (64 << 20) + (1 << 20);
   return (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void): void => {
     const path = (req.url ?? '').split('?')[0];
     if (path !== GATEWAY_PATH) {
@@ -71,7 +104,16 @@ export function channelMiddleware(gateway: Gateway, handler: ChannelHandler, opt
       return send(res, { status: 200, headers: { 'content-type': signed ? SIGNED_KEYS_MEDIA_TYPE : KEYS_MEDIA_TYPE, 'cache-control': 'max-age=300' }, body }, req.method === 'HEAD');
     }
     if (req.method !== 'POST') return send(res, { ...text(405, 'method not allowed'), headers: { ...text(405, '').headers, allow: 'GET, HEAD, POST' } });
-    if ((req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase() !== REQUEST_MEDIA_TYPE) return send(res, text(415, 'unsupported media type'));
+    const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    if (type === CHUNKED_REQUEST_MEDIA_TYPE) {
+      void gateway.handleChunked(capped(req, chunkedMax), handler).then((out) => {
+        if (req.readableEnded) return sendStream(res, out);
+        req.resume(); // refused before the body ended: drain what comes, and do not reuse the connection
+        return sendStream(res, { ...out, headers: { ...out.headers, connection: 'close' } });
+      }).catch(() => (res.headersSent ? res.destroy() : send(res, text(500, 'internal error'))));
+      return;
+    }
+    if (type !== REQUEST_MEDIA_TYPE) return send(res, text(415, 'unsupported media type'));
     readBody(req, max)
       .then((body) => gateway.handle(body, handler))
       .then(
