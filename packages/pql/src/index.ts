@@ -27,6 +27,14 @@ export {
 } from './kem.js';
 export { SEALED_FILE_KEY_LENGTH } from './wrap.js';
 export {
+  hasPassphraseStanza,
+  PASSPHRASE_LABEL,
+  PASSPHRASE_STANZA_TYPE,
+  PassphraseIdentity,
+  PassphraseRecipient,
+  type PassphraseRecipientOptions,
+} from './passphrase.js';
+export {
   DEFAULT_SIGNATURE,
   DEFAULT_SIGNATURE_CONTEXT,
   ENVELOPE_SIGNATURE_CONTEXT,

@@ -7,6 +7,7 @@ import { _prefix, FORBIDDEN_ID_PREFIXES, KEM_KINDS, SIGNATURE_KINDS, type KeyKin
 import { NqcPqlError } from './errors.js';
 import { mlkem1024, xwing } from './kem-providers.js';
 import { falcon512, mldsa65, mldsa87, slhdsaSha2_128f, slhdsaSha2_128s } from './sig-providers.js';
+import { PASSPHRASE_STANZA_TYPE } from './stanza.js';
 
 /**
  * A key-encapsulation mechanism usable as an nqc recipient type.
@@ -97,6 +98,9 @@ function checkCommon(p: KemProvider | SignatureProvider, lengths: string[], kind
   }
   if (kems.has(p.id) || sigs.has(p.id)) {
     throw new NqcPqlError('ERR_PQL_REGISTRY', `algorithm id "${p.id}" is already registered`);
+  }
+  if (p.id === PASSPHRASE_STANZA_TYPE) {
+    throw new NqcPqlError('ERR_PQL_REGISTRY', `algorithm id "${p.id}" is reserved for passphrase recipients`);
   }
   const bad = FORBIDDEN_ID_PREFIXES.find((f) => p.id.startsWith(f));
   if (bad !== undefined) {

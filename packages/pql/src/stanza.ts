@@ -43,6 +43,9 @@ export interface Identity {
   unwrapFileKey(stanzas: Stanza[]): Uint8Array | null;
 }
 
+/** Stanza type of a passphrase recipient (`PassphraseRecipient`). Reserved: no KEM may register this id. */
+export const PASSPHRASE_STANZA_TYPE = 'scrypt';
+
 /** Length of an nqc file key in bytes. */
 export const FILE_KEY_LENGTH = 32;
 
@@ -77,8 +80,9 @@ export function _checkStanzas(stanzas: unknown): Stanza[] {
 /**
  * Wraps one file key to every recipient and returns all their stanzas, in order.
  *
- * Refuses (ERR_PQL_RECIPIENTS) an empty list and any recipient whose `postQuantum` is not `true`:
- * nqc never mixes post-quantum and classical-only recipients in one envelope.
+ * Refuses (ERR_PQL_RECIPIENTS) an empty list, any recipient whose `postQuantum` is not `true` (nqc
+ * never mixes post-quantum and classical-only recipients in one envelope), and a passphrase (`scrypt`)
+ * stanza next to any other stanza (it must be alone, as in age).
  * @param fileKey - the envelope's 32-byte file key
  * @param recipients - at least one post-quantum recipient
  * @returns the stanzas, to be stored in the envelope header
@@ -111,5 +115,9 @@ export function wrapToRecipients(fileKey: Uint8Array, recipients: readonly Recip
     }
   });
   // Check what third-party recipients return, so a bad stanza fails here rather than in the container.
-  return _checkStanzas(recipients.flatMap((r) => r.wrapFileKey(fileKey)));
+  const stanzas = _checkStanzas(recipients.flatMap((r) => r.wrapFileKey(fileKey)));
+  if (stanzas.length > 1 && stanzas.some((s) => s.type === PASSPHRASE_STANZA_TYPE)) {
+    throw new NqcPqlError('ERR_PQL_RECIPIENTS', 'a passphrase (scrypt) recipient must be the only recipient of its envelope');
+  }
+  return stanzas;
 }
