@@ -12,8 +12,17 @@ export type NqcCoreErrorCode =
   | 'ERR_CORE_INVALID_ARGUMENT'
   /** A key (recipient, identity, signer, verifier) could not be understood. */
   | 'ERR_CORE_KEY'
+  /**
+   * A passphrase (`scrypt`) stanza next to other stanzas: refused on encrypt and on decrypt (a
+   * passphrase envelope has exactly one stanza, as in age).
+   */
+  | 'ERR_CORE_RECIPIENT_MIX'
   /** The envelope is signed, but not by one of the signers the caller required. */
   | 'ERR_CORE_SIGNER_UNTRUSTED'
+  /** An asynchronous identity (e.g. a custody agent) failed or answered nonsense; its error is the `cause`. */
+  | 'ERR_CORE_IDENTITY_FAILED'
+  /** An asynchronous signer (e.g. a custody agent) failed or answered nonsense; its error is the `cause`. */
+  | 'ERR_CORE_SIGNER_FAILED'
   /** The requested NDE backend is not available in this environment (e.g. `'onnx'` from the browser entry). */
   | 'ERR_CORE_NDE_UNAVAILABLE'
   /** A record or dataset is malformed (field missing or not a number, payload is not a JSON object). */

@@ -23,7 +23,7 @@ import type { EnvelopeInfo } from './info.js';
 import { rotateDataKeyBytes, updateRecipientsBytes, type RotateDataKeyOptions, type UpdateRecipientsOptions } from './lifecycle.js';
 
 export { NqcCoreError, errorInfo, isNqcError, DECRYPT_FAILED_MESSAGE, type NqcCoreErrorCode, type NqcErrorInfo, type NqcErrorLayer } from './errors.js';
-export type { IdentityInput, RecipientInput, SignerInput, VerifierInput, SignerReport } from './keys.js';
+export type { AsyncIdentity, AsyncSigner, IdentityInput, RecipientInput, SignerInput, VerifierInput, SignerReport } from './keys.js';
 export type { NdeChoice } from './nde.js';
 export { NDE_MODEL_ID } from './nde.js';
 export type { EnvelopeInfo, EnvelopeSizes, HeFieldInfo, RecipientInfo } from './info.js';

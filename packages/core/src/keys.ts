@@ -16,6 +16,7 @@ import {
   wrapToRecipients,
   type Identity,
   type Recipient,
+  type SignatureOptions,
   type Signer,
   type Stanza,
   type Verifier,
@@ -35,10 +36,45 @@ export type RecipientInput = Recipient | string | Keyset | { recipient(): Recipi
  * identity files: parse them with `parseIdentityFile(text, { passphrase })` (or `loadIdentities` from
  * `@nqc/core/node`) and pass the result's `identities`.
  */
-export type IdentityInput = Identity | string | Keyset;
+export type IdentityInput = Identity | AsyncIdentity | string | Keyset;
 
-/** A signer: a pql `SigningKey`, a signing-key string (`NQC-SIGN-SECRET-...`), or a `Keyset` (its primary signing key). */
-export type SignerInput = Signer | string | Keyset;
+/**
+ * An identity whose unwrapping may be asynchronous: a key held elsewhere (a custody agent, an HSM, a
+ * remote service). Same contract as pql's `Identity`: resolve with the 32-byte file key, or `null`
+ * when no stanza is for it ("not mine": the next identity is tried). A rejection ends the decryption
+ * with `ERR_CORE_IDENTITY_FAILED` (the original error is its `cause`); a synchronous `Identity` is
+ * called exactly as before, with no promise in between.
+ * @example
+ * ```ts
+ * const remote: AsyncIdentity = { unwrapFileKey: (stanzas) => agent.unwrapFileKey(stanzas) };
+ * await decrypt(envelope, { identities: [remote] });
+ * ```
+ */
+export interface AsyncIdentity {
+  /** The file key for these stanzas, or `null` when none is for this identity. */
+  unwrapFileKey(stanzas: Stanza[]): Uint8Array | null | Promise<Uint8Array | null>;
+}
+
+/**
+ * A signer whose `sign` may be asynchronous (a key held by a custody agent). Like pql's `Signer`:
+ * `algorithm` and `publicKey` go into the header before the payload, and `sign` is called once, after
+ * the last chunk, with the transcript and `{ context }` (`nqc/v1/envelope`). A rejection fails the
+ * encryption with `ERR_CORE_SIGNER_FAILED` (the original error is its `cause`).
+ */
+export interface AsyncSigner {
+  /** Registered signature algorithm id, e.g. `mldsa65`. */
+  readonly algorithm: string;
+  /** Encoded public key (written in the header). */
+  readonly publicKey: Uint8Array;
+  /** Signs `message` under `options.context`. */
+  sign(message: Uint8Array, options?: SignatureOptions): Uint8Array | Promise<Uint8Array>;
+}
+
+/**
+ * A signer: a pql `SigningKey`, a signing-key string (`NQC-SIGN-SECRET-...`), a `Keyset` (its
+ * primary signing key), or an {@link AsyncSigner} (e.g. `agentSigner` of `@nqc/agents/custody`).
+ */
+export type SignerInput = Signer | AsyncSigner | string | Keyset;
 
 /** A trusted signer: a pql `VerifyingKey`, a verifying-key string (`nqc-pub-...`), a `SigningKey`, or a `Keyset` (its primary and enabled signing keys). */
 export type VerifierInput = Verifier | string | Keyset | SigningKey;
@@ -72,10 +108,10 @@ export function toRecipients(input: RecipientInput | readonly RecipientInput[] |
 }
 
 /** @internal Resolves identity inputs; refuses an empty list. */
-export function toIdentities(input: IdentityInput | readonly IdentityInput[] | undefined): Identity[] {
+export function toIdentities(input: IdentityInput | readonly IdentityInput[] | undefined): AsyncIdentity[] {
   const list = asList(input, 'identities');
   if (list.length === 0) fail('ERR_CORE_INVALID_ARGUMENT', '"identities" must hold at least one identity');
-  return list.flatMap((x, i): Identity[] => {
+  return list.flatMap((x, i): AsyncIdentity[] => {
     try {
       if (typeof x === 'string') {
         const text = x.trim();
@@ -85,7 +121,7 @@ export function toIdentities(input: IdentityInput | readonly IdentityInput[] | u
         if (/[\r\n#]/.test(text)) return parseIdentityFile(text).identities;
         return [parseIdentity(text)];
       }
-      if (x && typeof (x as Identity).unwrapFileKey === 'function') return [x as Identity];
+      if (x && typeof (x as AsyncIdentity).unwrapFileKey === 'function') return [x as AsyncIdentity];
     } catch (e) {
       keyError(`identity ${i}`, e);
     }
@@ -94,11 +130,12 @@ export function toIdentities(input: IdentityInput | readonly IdentityInput[] | u
 }
 
 /** @internal Resolves a signer input. */
-export function toSigner(input: SignerInput): Signer {
+export function toSigner(input: SignerInput): AsyncSigner {
   try {
     if (typeof input === 'string') return parseSigningKey(input.trim());
     if (input instanceof Keyset) return input.primarySigner();
-    if (input && typeof (input as Signer).sign === 'function' && typeof (input as Signer).algorithm === 'string') return input as Signer;
+    const s = input as AsyncSigner;
+    if (s && typeof s.sign === 'function' && typeof s.algorithm === 'string' && ArrayBuffer.isView(s.publicKey)) return s;
   } catch (e) {
     keyError('signer', e);
   }
@@ -127,19 +164,62 @@ export function wrap(fileKey: Uint8Array, recipients: readonly Recipient[]): Con
   return wrapToRecipients(fileKey, recipients);
 }
 
+function isThenable(x: unknown): x is PromiseLike<unknown> {
+  return typeof x === 'object' && x !== null && typeof (x as PromiseLike<unknown>).then === 'function';
+}
+
+/** Awaits an asynchronous identity's answer: a copied 32-byte file key or `null`; anything else is a typed error. */
+async function settleIdentity(answer: PromiseLike<Uint8Array | null>, index: number): Promise<Uint8Array | null> {
+  let fk: unknown;
+  try {
+    fk = await answer;
+  } catch (e) {
+    const m = e instanceof Error ? e.message : String(e);
+    return fail('ERR_CORE_IDENTITY_FAILED', `identity ${index} failed: ${m}`, e);
+  }
+  if (fk === null || fk === undefined) return null;
+  if (!ArrayBuffer.isView(fk) || fk.byteLength !== 32) fail('ERR_CORE_IDENTITY_FAILED', `identity ${index} returned something other than a 32-byte file key or null`);
+  return new Uint8Array(fk.buffer, fk.byteOffset, 32).slice();
+}
+
+async function unwrapRest(identities: readonly AsyncIdentity[], from: number, first: PromiseLike<Uint8Array | null>, list: Stanza[]): Promise<Uint8Array | null> {
+  let fk = await settleIdentity(first, from);
+  for (let i = from + 1; !fk && i < identities.length; i++) {
+    const answer = identities[i]!.unwrapFileKey(list);
+    fk = isThenable(answer) ? await settleIdentity(answer, i) : answer;
+  }
+  return fk ?? null;
+}
+
 /**
  * @internal The container's `unwrap`: tries each identity in order. "Not mine" is `null`; a malformed
  * stanza of an identity's own type (wrong body length: caught before any decapsulation) propagates.
+ * Synchronous identities are answered synchronously; from the first {@link AsyncIdentity} that returns
+ * a promise on, the rest is awaited in order (a rejection is `ERR_CORE_IDENTITY_FAILED`).
  */
-export function unwrapWith(identities: readonly Identity[]) {
-  return (stanzas: readonly ContainerStanza[]): Uint8Array | null => {
+export function unwrapWith(identities: readonly AsyncIdentity[]) {
+  return (stanzas: readonly ContainerStanza[]): Uint8Array | null | Promise<Uint8Array | null> => {
     const list: Stanza[] = stanzas.map((s) => ({ type: s.type, args: [...s.args], body: s.body }));
-    for (const id of identities) {
-      const fk = id.unwrapFileKey(list);
+    for (let i = 0; i < identities.length; i++) {
+      const fk = identities[i]!.unwrapFileKey(list);
+      if (isThenable(fk)) return unwrapRest(identities, i, fk, list);
       if (fk) return fk;
     }
     return null;
   };
+}
+
+/** Awaits an asynchronous signer's signature; a rejection is `ERR_CORE_SIGNER_FAILED`. */
+async function settleSignature(answer: PromiseLike<Uint8Array>): Promise<Uint8Array> {
+  let sig: unknown;
+  try {
+    sig = await answer;
+  } catch (e) {
+    const m = e instanceof Error ? e.message : String(e);
+    return fail('ERR_CORE_SIGNER_FAILED', `signer failed: ${m}`, e);
+  }
+  if (!ArrayBuffer.isView(sig)) fail('ERR_CORE_SIGNER_FAILED', 'signer returned something other than a signature');
+  return new Uint8Array(sig.buffer, sig.byteOffset, sig.byteLength).slice();
 }
 
 /**
@@ -149,9 +229,18 @@ export function unwrapWith(identities: readonly Identity[]) {
  * (`nqc/v1/envelope`, FORMAT.md section 8), never the default `nqc/v1/sig`: an application that signs
  * attacker-chosen 32-byte messages with the default context cannot be used to sign envelopes.
  */
-export function containerSigner(s: Signer): ContainerSigner {
+export function containerSigner(s: AsyncSigner): ContainerSigner {
   const max = getSignature(s.algorithm).maxSignatureLength;
-  return { alg: s.algorithm, key: s.publicKey, maxSignatureLength: max, sign: (t) => s.sign(t, { context: ENVELOPE_SIGNATURE_CONTEXT }) };
+  const key = new Uint8Array(s.publicKey.buffer, s.publicKey.byteOffset, s.publicKey.byteLength).slice();
+  return {
+    alg: s.algorithm,
+    key,
+    maxSignatureLength: max,
+    sign: (t) => {
+      const sig = s.sign(t, { context: ENVELOPE_SIGNATURE_CONTEXT });
+      return isThenable(sig) ? settleSignature(sig) : sig;
+    },
+  };
 }
 
 /** Who signed an envelope, as reported by `decrypt` and `inspect`. */

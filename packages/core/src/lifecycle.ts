@@ -61,7 +61,7 @@ export async function runCheckHe(opts: RotateDataKeyOptions, he: HeSection | und
 
 /** @internal Recovers the file key of a parsed header with the caller's identities (MAC checked). */
 export async function recoverFileKey(header: ParsedHeader, identities: IdentityInput | readonly IdentityInput[]): Promise<Uint8Array> {
-  const fileKey = unwrapWith(toIdentities(identities))(header.stanzas);
+  const fileKey = await unwrapWith(toIdentities(identities))(header.stanzas);
   if (!fileKey) throw new NqcFormatError('ERR_FORMAT_DECRYPT_FAILED', DECRYPT_FAILED_MESSAGE);
   return fileKey;
 }
