@@ -5,6 +5,7 @@
  */
 export { CustodyServer, type CustodyServerOptions } from './server.js';
 export { CustodyClient, type AgentKey, type CustodyClientOptions } from './client.js';
+export { agentIdentity, agentSigner, type AgentSigner } from './adapters.js';
 export {
   encodeFrame,
   FrameDecoder,
