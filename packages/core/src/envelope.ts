@@ -44,10 +44,14 @@ import {
   type VerifierInput,
 } from './keys.js';
 import { checkNdeChoice, innerForEncrypt, innerResolver, type NdeChoice, type Platform } from './nde.js';
+import { checkRecipientMix, checkStanzaMix } from './stanza-mix.js';
 
 /** Options of `encrypt`. */
 export interface EncryptOptions {
-  /** One or more recipients (1-64 stanzas in all); X-Wing and ML-KEM-1024 may be mixed. */
+  /**
+   * One or more recipients (1-64 stanzas in all); X-Wing and ML-KEM-1024 may be mixed. A pql
+   * `PassphraseRecipient` must be the only one (`ERR_CORE_RECIPIENT_MIX`).
+   */
   readonly recipients: RecipientInput | readonly RecipientInput[];
   /** Sign the envelope (header, HE section and payload) with this key. */
   readonly signer?: SignerInput | undefined;
@@ -128,6 +132,7 @@ function checkObject(o: unknown, what: string): void {
 export async function encryptOptions(platform: Platform, opts: EncryptOptions, extras: EncryptExtras = {}): Promise<ContainerEncryptOptions> {
   checkObject(opts, 'options');
   const recipients = toRecipients(opts.recipients);
+  checkRecipientMix(recipients);
   const signer = opts.signer === undefined || opts.signer === null ? undefined : containerSigner(toSigner(opts.signer));
   const inner = await innerForEncrypt(platform, checkNdeChoice(opts.nde));
   const fileKey = randomBytes(FILE_KEY_LENGTH);
@@ -153,6 +158,7 @@ export function decryptOptions(platform: Platform, opts: DecryptOptions): Contai
   const verify = verifierFor(trusted);
   return {
     unwrap: (stanzas, header) => {
+      checkStanzaMix(stanzas);
       // Public data, checked before any key is used: refuse an envelope signed by someone else
       // before it releases a single chunk (verifierFor checks again at the end).
       if (trusted && header.signer) {

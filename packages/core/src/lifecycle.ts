@@ -17,6 +17,7 @@ import { fail } from './errors.js';
 import { binaryEnvelope, decryptAny, encryptAny, type DecryptResult } from './envelope.js';
 import { toIdentities, toRecipients, unwrapWith, wrap, type IdentityInput, type RecipientInput, type SignerInput, type VerifierInput } from './keys.js';
 import type { NdeChoice, Platform } from './nde.js';
+import { checkRecipientMix, checkStanzaMix } from './stanza-mix.js';
 
 /** Options of `updateRecipients`. */
 export interface UpdateRecipientsOptions {
@@ -26,6 +27,9 @@ export interface UpdateRecipientsOptions {
   readonly recipients: RecipientInput | readonly RecipientInput[];
 }
 
+/** The NDE layer of a rotated envelope: as the old one (`'keep'`), or on or off whatever the old one had. */
+export type RotateNde = 'keep' | 'on' | 'off';
+
 /** Options of `rotateDataKey`. */
 export interface RotateDataKeyOptions extends UpdateRecipientsOptions {
   /**
@@ -33,8 +37,16 @@ export interface RotateDataKeyOptions extends UpdateRecipientsOptions {
    * old envelope was signed: the payload changes, so the old signature cannot be kept.
    */
   readonly signer?: SignerInput | null | undefined;
-  /** NDE backend for the old and the new payload; default `'auto'`. The new envelope uses NDE iff the old one did. */
+  /**
+   * NDE backend for the old and the new payload; default `'auto'`. Whether the new envelope has the
+   * NDE layer at all is {@link RotateDataKeyOptions.newNde}.
+   */
   readonly nde?: Exclude<NdeChoice, 'off'> | undefined;
+  /**
+   * The NDE layer of the new envelope: `'keep'` (default: on iff the old envelope had it), `'on'` or
+   * `'off'`. The AEAD, chunk size and HE section are always kept.
+   */
+  readonly newNde?: RotateNde | undefined;
   /**
    * Require the **old** envelope to carry a valid signature by one of these keys before its content
    * (payload and HE section) is re-encrypted and re-signed: `rotateDataKey` otherwise re-signs content
@@ -52,6 +64,16 @@ export interface RotateDataKeyOptions extends UpdateRecipientsOptions {
   readonly checkHe?: ((he: HeSection | undefined) => boolean | Promise<boolean>) | undefined;
 }
 
+/** @internal The NDE choice for the new envelope of a rotation (ERR_CORE_INVALID_ARGUMENT for a bad `newNde`). */
+export function rotatedNde(opts: RotateDataKeyOptions, oldHasNde: boolean): NdeChoice {
+  const want = opts.newNde ?? 'keep';
+  if (want !== 'keep' && want !== 'on' && want !== 'off') {
+    fail('ERR_CORE_INVALID_ARGUMENT', `"newNde" expected 'keep', 'on' or 'off', got ${String(want)}`);
+  }
+  const on = want === 'keep' ? oldHasNde : want === 'on';
+  return on ? (opts.nde ?? 'auto') : 'off';
+}
+
 /** @internal Runs the caller's `checkHe` on the HE section that will be carried over. */
 export async function runCheckHe(opts: RotateDataKeyOptions, he: HeSection | undefined): Promise<void> {
   if (opts.checkHe === undefined) return;
@@ -61,6 +83,7 @@ export async function runCheckHe(opts: RotateDataKeyOptions, he: HeSection | und
 
 /** @internal Recovers the file key of a parsed header with the caller's identities (MAC checked). */
 export async function recoverFileKey(header: ParsedHeader, identities: IdentityInput | readonly IdentityInput[]): Promise<Uint8Array> {
+  checkStanzaMix(header.stanzas);
   const fileKey = await unwrapWith(toIdentities(identities))(header.stanzas);
   if (!fileKey) throw new NqcFormatError('ERR_FORMAT_DECRYPT_FAILED', DECRYPT_FAILED_MESSAGE);
   return fileKey;
@@ -91,6 +114,7 @@ export async function updateRecipientsBytes(envelope: Uint8Array | string, opts:
   if (typeof opts !== 'object' || opts === null) fail('ERR_CORE_INVALID_ARGUMENT', '"options" expected an object');
   const { bytes, armored } = binaryEnvelope(envelope);
   const recipients = toRecipients(opts.recipients);
+  checkRecipientMix(recipients);
   const header = parseHeader(bytes);
   const fileKey = await recoverFileKey(header, opts.identities);
   try {
@@ -108,11 +132,12 @@ export async function updateRecipientsBytes(envelope: Uint8Array | string, opts:
   return armored ? armor(out) : out;
 }
 
-/** @internal rotateDataKey on bytes: decrypt, then encrypt anew with the same suite and HE section. */
+/** @internal rotateDataKey on bytes: decrypt, then encrypt anew with the same suite (NDE per `newNde`) and HE section. */
 export async function rotateDataKeyBytes(platform: Platform, envelope: Uint8Array | string, opts: RotateDataKeyOptions): Promise<Uint8Array | string> {
   if (typeof opts !== 'object' || opts === null) fail('ERR_CORE_INVALID_ARGUMENT', '"options" expected an object');
   const { bytes, armored } = binaryEnvelope(envelope);
-  toRecipients(opts.recipients); // fail on bad recipients before decrypting
+  rotatedNde(opts, false); // fail on a bad option and bad recipients before decrypting
+  checkRecipientMix(toRecipients(opts.recipients));
   const header = parseHeader(bytes);
   if (header.signer && opts.signer === undefined) {
     fail('ERR_CORE_INVALID_ARGUMENT', 'the envelope is signed: pass "signer" to sign the new one, or signer: null to drop the signature');
@@ -127,7 +152,7 @@ export async function rotateDataKeyBytes(platform: Platform, envelope: Uint8Arra
     {
       recipients: opts.recipients,
       signer: opts.signer ?? undefined,
-      nde: header.suite.innerId ? (opts.nde ?? 'auto') : 'off',
+      nde: rotatedNde(opts, header.suite.innerId !== null),
       aead: header.suite.aead,
       chunkSize: header.suite.chunkSize,
     },

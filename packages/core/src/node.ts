@@ -52,7 +52,8 @@ import {
 } from './envelope.js';
 import { describe, type EnvelopeInfo } from './info.js';
 import { signerReport, toRecipients, wrap, type SignerReport } from './keys.js';
-import { checkFraming, recoverFileKey, rotateDataKeyBytes, runCheckHe, updateRecipientsBytes, type RotateDataKeyOptions, type UpdateRecipientsOptions } from './lifecycle.js';
+import { checkRecipientMix } from './stanza-mix.js';
+import { checkFraming, recoverFileKey, rotateDataKeyBytes, rotatedNde, runCheckHe, updateRecipientsBytes, type RotateDataKeyOptions, type UpdateRecipientsOptions } from './lifecycle.js';
 import { autoNdeBackend, checkNdeChoice, NDE_MODEL_ID, type NdeChoice, type Platform } from './nde.js';
 import { ndeDecryptTransform, pipelines, prefetchingEncryptTransform } from './prefetch.js';
 import {
@@ -471,6 +472,7 @@ export async function updateRecipientsFile(inPath: string, outPath: string, opts
   const { header: bytes } = await readHeaderBytes(inPath);
   if (bytes.length === 0) fail('ERR_CORE_INVALID_ARGUMENT', 'updateRecipientsFile needs a binary envelope (use updateRecipients for armored text)');
   const recipients = toRecipients(opts.recipients);
+  checkRecipientMix(recipients);
   const header = parseHeader(bytes);
   const fileKey = await recoverFileKey(header, opts.identities);
   // A truncated or extended payload is refused, not re-wrapped (lifecycle.ts checkFraming: one chunk read).
@@ -514,7 +516,7 @@ export async function rotateDataKeyFile(inPath: string, outPath: string, opts: R
   // The output is written to a temporary file and renamed only after everything verified, so the
   // stream signer policy does not apply (nothing unverified is ever visible at outPath).
   const d = decryptTransformNode({ identities: opts.identities, nde: opts.nde, requireSigner: opts.requireSigner }, false);
-  const nde = header.suite.innerId ? (opts.nde ?? 'auto') : 'off';
+  const nde = rotatedNde(opts, header.suite.innerId !== null);
   // Suite and HE section come from the first (unauthenticated) read; the decrypt pass below reads
   // the file again and authenticates its header. They must be the same bytes, or a file swapped
   // between the reads (or a lying FUSE/network mount) could inject HE ciphertexts that would be
