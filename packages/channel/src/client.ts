@@ -8,6 +8,7 @@ import { parseVerifyingKey, type Signer, type Verifier } from '@nqc/pql';
 import { _utf8 } from './_bytes.js';
 import { _signRequest, CREATED_HEADER } from './auth.js';
 import { decodeResponse, encodeRequest, type BhttpRequest } from './bhttp.js';
+import { CHALLENGE_HEADER, CHALLENGE_PATH } from './challenge.js';
 import { CHUNKED_REQUEST_MEDIA_TYPE, CHUNKED_RESPONSE_MEDIA_TYPE } from './chunked.js';
 import { _openChunked, _sealChunked } from './client-chunked.js';
 import { NqcChannelError } from './errors.js';
@@ -183,6 +184,23 @@ export class ChannelClient {
     if (chunked) return _openChunked(context, outer, max, noBody);
     const inner = decodeResponse(await decapsulateResponse(context, await readCapped(outer, max), max));
     return new Response(noBody(inner.status) ? null : inner.content, { status: inner.status, headers: inner.headers as [string, string][] });
+  }
+
+  /**
+   * Challenge-response login: fetches a fresh challenge from the gateway (through the channel,
+   * `GET` {@link CHALLENGE_PATH}), then sends the request with it in the signed `nqc-challenge`
+   * header. For routes whose gateway policy is `'challenge'`; needs a signing key.
+   * @throws {NqcChannelError} ERR_CHANNEL_INVALID_INPUT (no signing key), ERR_CHANNEL_PROTOCOL (no challenge issued), and as {@link ChannelClient.fetch}
+   */
+  async login(input: string | URL, init: ChannelRequestInit = {}): Promise<Response> {
+    if (!this.#o.signingKey) throw new NqcChannelError('ERR_CHANNEL_INVALID_INPUT', 'login needs a signing key');
+    const res = await this.fetch(new URL(CHALLENGE_PATH, input), { chunked: false });
+    const challenge = (await res.text()).trim();
+    if (res.status !== 200 || !/^[A-Za-z0-9+/]{43}=$/.test(challenge)) throw new NqcChannelError('ERR_CHANNEL_PROTOCOL', `gateway issued no challenge (${res.status})`);
+    const h = init.headers instanceof Headers ? [...init.headers.entries()] : Array.isArray(init.headers) ? init.headers : Object.entries(init.headers ?? {});
+    const headers: [string, string][] = h.filter(([n]) => n.toLowerCase() !== CHALLENGE_HEADER);
+    headers.push([CHALLENGE_HEADER, challenge]);
+    return this.fetch(input, { ...init, headers });
   }
 
   /** @internal Encodes, authenticates and encapsulates one request under `label`. */

@@ -9,6 +9,7 @@ import { _created, _verifyRequest, AUTH_KEY_HEADER, AUTH_SIGNATURE_HEADER, type 
 import { decodeRequest, encodeResponse, type BhttpRequest, type Fields } from './bhttp.js';
 import { _CONTENT_PIECE, _contentChunk, _decodeIndeterminateRequest, _messageEnd, _responseHead } from './bhttp-stream.js';
 import { CHUNKED_RESPONSE_MEDIA_TYPE, chunkedRequestHeaderLength, decapsulateChunkedRequest, encapsulateChunkedResponse } from './chunked.js';
+import { CHALLENGE_HEADER, CHALLENGE_PATH, type ChallengeStore } from './challenge.js';
 import { NqcChannelError } from './errors.js';
 import { encodeKeyConfigs, type GatewayKey } from './key-config.js';
 import { decapsulateRequest, encapsulateResponse, RESPONSE_MEDIA_TYPE, type RequestContext } from './ohttp.js';
@@ -19,8 +20,12 @@ import { _suiteName } from './suite.js';
 /** Inner response header reporting the channel's state to the client. */
 export const STATUS_HEADER = 'nqc-channel';
 
-/** Whether a route needs an authenticated client. */
-export type AuthPolicy = 'require' | 'optional';
+/**
+ * Whether a route needs an authenticated client: `'require'`, `'optional'`, or `'challenge'` (an
+ * authenticated client that also signed a fresh, single-use challenge from the gateway's
+ * `challenges` store: a login).
+ */
+export type AuthPolicy = 'require' | 'optional' | 'challenge';
 
 /** A decapsulated request, as an application handler sees it. */
 export type ChannelRequest = {
@@ -81,6 +86,8 @@ export type GatewayOptions = {
   maxResponseLength?: number;
   /** Clock (default `() => new Date()`). */
   now?: () => Date;
+  /** Challenges for `'challenge'` routes; with it the gateway answers `GET` {@link CHALLENGE_PATH} through the channel. */
+  challenges?: ChallengeStore;
   /** Called with every refused request's error (for logs and metrics; never sent to the peer). */
   onError?: (error: unknown) => void;
 };
@@ -318,8 +325,14 @@ export class Gateway {
     const created = _created(req, now, this.#skew);
     const client = await _verifyRequest(req, context, this.#o.clients);
     const auth = this.#o.auth ?? 'optional';
-    const policy = typeof auth === 'function' ? auth(req.method, req.path) : auth;
-    if (policy === 'require' && !client) throw new NqcChannelError('ERR_CHANNEL_AUTH', 'this route requires an authenticated client');
+    const routePolicy = typeof auth === 'function' ? auth(req.method, req.path) : auth;
+    // the challenge endpoint itself cannot need a challenge
+    const policy = routePolicy === 'challenge' && this.#o.challenges && req.path === CHALLENGE_PATH ? 'require' : routePolicy;
+    if (policy !== 'optional' && !client) throw new NqcChannelError('ERR_CHANNEL_AUTH', 'this route requires an authenticated client');
+    if (policy === 'challenge') {
+      const given = req.headers.filter(([n]) => n === CHALLENGE_HEADER);
+      if (given.length !== 1 || !this.#o.challenges?.consume(given[0]![1])) throw new NqcChannelError('ERR_CHANNEL_AUTH', 'this route requires a fresh challenge');
+    }
     // Entries live until the request time can no longer be accepted: a replay after that fails the time check.
     this.#replay?.strike(context.enc, (created !== undefined ? created * 1000 : now) + this.#skew * 1000 + 1000, now);
     return { req, client };
@@ -338,6 +351,9 @@ export class Gateway {
 
   async #inner(message: Uint8Array | BhttpRequest, context: RequestContext, handler: ChannelHandler): Promise<{ res: ChannelResponse; client: ChannelRequest['client'] }> {
     const { req, client } = await this.#admit(message, context);
+    if (this.#o.challenges && req.method === 'GET' && req.path === CHALLENGE_PATH) {
+      return { res: { status: 200, headers: [['content-type', 'text/plain'], ['cache-control', 'no-store']], body: this.#o.challenges.issue() }, client };
+    }
     return { res: await handler(this.#request(req, context, client)), client };
   }
 

@@ -77,6 +77,7 @@ export {
   type ClientKeyResolver,
 } from './auth.js';
 export { StrikeRegister, type StrikeRegisterOptions } from './replay.js';
+export { CHALLENGE_HEADER, CHALLENGE_PATH, ChallengeStore, type ChallengeStoreOptions } from './challenge.js';
 export {
   Gateway,
   STATUS_HEADER,
