@@ -1,0 +1,3 @@
+import { nqcJestConfig } from '@nqc/jest-preset';
+
+export default nqcJestConfig(import.meta.dirname);

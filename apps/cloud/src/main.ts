@@ -1,0 +1,27 @@
+/**
+ * `npm start`: the cloud server on the embedded SQLite store. Honours `PORT` (default 8787), `HOST`
+ * (default 127.0.0.1) and `NQC_DATA_DIR` (default `./data`); stops cleanly on Ctrl-C.
+ * @module
+ */
+import { fileURLToPath } from 'node:url';
+import { buildServer } from './server.js';
+import { SqliteStore } from './sqlite-store.js';
+
+const port = Number(process.env['PORT'] ?? 8787);
+const host = process.env['HOST'] ?? '127.0.0.1';
+const dataDir = process.env['NQC_DATA_DIR'] ?? 'data';
+if (!Number.isSafeInteger(port) || port < 0 || port > 65535) {
+  console.error(`nqc-cloud: PORT must be 0..65535, got ${process.env['PORT']}`);
+  process.exit(2);
+}
+const store = new SqliteStore(dataDir);
+const app = await buildServer({ store, logger: { level: process.env['LOG_LEVEL'] ?? 'info' }, pageDir: fileURLToPath(new URL('../dist-page', import.meta.url)) });
+const stop = async () => {
+  await app.close();
+  store.close();
+  process.exit(0);
+};
+process.once('SIGINT', () => void stop());
+process.once('SIGTERM', () => void stop());
+const address = await app.listen({ port, host });
+console.log(`nqc cloud: ${address.replace('[::1]', 'localhost')} (data in ${store.file}; Ctrl-C to stop)`);

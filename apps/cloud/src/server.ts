@@ -1,0 +1,253 @@
+/**
+ * The zero-trust cloud server (fastify 5): datasets with enrolled writers and an HE evaluation
+ * bundle, uploads of signed envelopes, homomorphic aggregates computed with the bundle only, and an
+ * audit log. It never receives a secret key or a plaintext, and it answers with ciphertexts.
+ * @module
+ */
+import { aggregate, errorInfo, extractHeFields, inspect, verifySignature } from '@nqc/core/node';
+import { parseVerifyingKey } from '@nqc/pql';
+import { encodeCiphertext, type HeCiphertext, type HeMean } from '@nqc/she';
+import { HeWorkerEvaluator } from '@nqc/she/node';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { fromBase64, hexExcerpt, newId, sha256Hex, toBase64 } from './codec.js';
+import { envelopeError, NqcCloudError, type ErrorBody } from './errors.js';
+import { servePage } from './page.js';
+import type { DatasetRow, EnvelopeMeta, Store } from './store.js';
+
+/** Options of {@link buildServer}. */
+export interface CloudServerOptions {
+  /** Where datasets, envelopes and the audit log are kept. */
+  readonly store: Store;
+  /** Largest envelope accepted by an upload, in bytes. Default 16 MiB. */
+  readonly maxEnvelopeBytes?: number;
+  /** Largest dataset-creation request (it carries the evaluation bundle), in bytes. Default 32 MiB. */
+  readonly maxDatasetBytes?: number;
+  /** Most writers a dataset may enrol. Default 64. */
+  readonly maxWriters?: number;
+  /** fastify's logger option (default: off). Request bodies are never logged. */
+  readonly logger?: FastifyServerOptions['logger'];
+  /** Directory of the built browser page (`dist-page`); `undefined`: no page served. */
+  readonly pageDir?: string | undefined;
+}
+
+const OPS = new Set(['sum', 'mean', 'count']);
+const MiB = 1024 * 1024;
+
+/** What every aggregate answer says about the signatures it relied on. */
+export interface SignerStatement {
+  /** Always true: envelopes are aggregated only after their signatures verified. */
+  readonly enforced: true;
+  /** How many writers the owner enrolled. */
+  readonly enrolledWriters: number;
+  /** How many envelopes were verified and aggregated. */
+  readonly envelopes: number;
+  /** The same in words. */
+  readonly statement: string;
+}
+
+function datasetView(d: DatasetRow, envelopes: readonly EnvelopeMeta[]) {
+  return {
+    id: d.id,
+    name: d.name,
+    writers: d.writers,
+    heKeyId: d.heKeyId,
+    bundleBytes: d.bundle.byteLength,
+    createdAt: d.createdAt,
+    envelopes: envelopes.length,
+    envelopeBytes: envelopes.reduce((n, e) => n + e.size, 0),
+    records: envelopes.reduce((n, e) => n + e.records, 0),
+  };
+}
+
+function encodedResult(r: HeCiphertext | HeMean | number) {
+  if (typeof r === 'number') return { kind: 'count' as const, value: r };
+  if ('ciphertext' in r) {
+    const bytes = encodeCiphertext(r);
+    return { kind: 'sum' as const, ciphertext: toBase64(bytes), bytes: bytes.byteLength };
+  }
+  const bytes = encodeCiphertext(r.sum);
+  return { kind: 'mean' as const, sum: toBase64(bytes), count: r.count, bytes: bytes.byteLength };
+}
+
+/**
+ * Builds the server. Routes: `POST /api/datasets`, `GET /api/datasets`, `GET /api/datasets/:id`,
+ * `POST /api/datasets/:id/envelopes` (`application/octet-stream`, one envelope),
+ * `GET /api/datasets/:id/envelopes`, `POST /api/datasets/:id/aggregate` (`{ op, path }`),
+ * `GET /api/audit`, and the browser page at `/` when `pageDir` is given.
+ * @param opts - store, limits, logger, page directory
+ * @returns a fastify instance (not listening); `close()` also stops the HE worker threads
+ */
+export async function buildServer(opts: CloudServerOptions): Promise<FastifyInstance> {
+  const { store } = opts;
+  const maxEnvelopeBytes = opts.maxEnvelopeBytes ?? 16 * MiB;
+  const maxDatasetBytes = opts.maxDatasetBytes ?? 32 * MiB;
+  const maxWriters = opts.maxWriters ?? 64;
+  const app = Fastify({ logger: opts.logger ?? false, bodyLimit: maxDatasetBytes });
+
+  // One SEAL worker thread per dataset, started once: a SEAL abort fails one call and restarts it.
+  const evaluators = new Map<string, Promise<HeWorkerEvaluator>>();
+  const evaluatorOf = (d: DatasetRow): Promise<HeWorkerEvaluator> => {
+    let ev = evaluators.get(d.id);
+    if (!ev) {
+      ev = HeWorkerEvaluator.create(d.bundle);
+      ev.catch(() => evaluators.delete(d.id));
+      evaluators.set(d.id, ev);
+    }
+    return ev;
+  };
+  app.addHook('onClose', async () => {
+    const all = [...evaluators.values()];
+    evaluators.clear();
+    await Promise.all(all.map(async (p) => (await p.catch(() => undefined))?.close()));
+  });
+
+  app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer', bodyLimit: maxEnvelopeBytes }, (_req, body, done) => done(null, body));
+
+  app.setErrorHandler((err: Error & { code?: string; statusCode?: number }, req, reply) => {
+    let e: NqcCloudError;
+    if (err instanceof NqcCloudError) e = err;
+    else if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') e = new NqcCloudError('ERR_CLOUD_TOO_LARGE', `request body over the limit (${req.routeOptions.bodyLimit ?? maxDatasetBytes} bytes)`);
+    else if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') e = new NqcCloudError('ERR_CLOUD_UNSUPPORTED_MEDIA', 'unsupported content type');
+    else if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) e = new NqcCloudError('ERR_CLOUD_BAD_REQUEST', `bad request (${err.code ?? 'invalid'})`);
+    else {
+      req.log.error({ code: errorInfo(err).code }, 'internal error');
+      e = new NqcCloudError('ERR_CLOUD_INTERNAL', 'internal error');
+    }
+    const body: ErrorBody = { error: { code: e.code, message: e.message, detail: e.detail } };
+    return reply.status(e.status).send(body);
+  });
+
+  const datasetOr404 = (id: string): DatasetRow => {
+    const d = store.getDataset(id);
+    if (!d) throw new NqcCloudError('ERR_CLOUD_NOT_FOUND', 'no such dataset');
+    return d;
+  };
+
+  app.post('/api/datasets', async (req, reply) => {
+    const body = req.body as { name?: unknown; writers?: unknown; bundle?: unknown } | undefined;
+    if (typeof body !== 'object' || body === null) throw new NqcCloudError('ERR_CLOUD_BAD_REQUEST', 'expected a JSON object { name, writers, bundle }');
+    const name = body.name ?? 'dataset';
+    if (typeof name !== 'string' || name.length > 200) throw new NqcCloudError('ERR_CLOUD_BAD_REQUEST', '"name" expected a string of at most 200 characters');
+    if (!Array.isArray(body.writers) || body.writers.length === 0 || body.writers.length > maxWriters) {
+      throw new NqcCloudError('ERR_CLOUD_BAD_WRITER', `"writers" expected 1 to ${maxWriters} verifying keys (nqc-pub-...)`);
+    }
+    const writers = body.writers.map((w, i) => {
+      if (typeof w !== 'string' || !w.startsWith('nqc-pub-')) throw new NqcCloudError('ERR_CLOUD_BAD_WRITER', `writers[${i}] is not a verifying key (nqc-pub-...); secret keys are never accepted`);
+      try {
+        return parseVerifyingKey(w).toString();
+      } catch (e) {
+        throw new NqcCloudError('ERR_CLOUD_BAD_WRITER', `writers[${i}]: ${errorInfo(e).message}`, errorInfo(e).code);
+      }
+    });
+    const bundle = fromBase64(body.bundle, 'bundle');
+    let ev: HeWorkerEvaluator;
+    try {
+      ev = await HeWorkerEvaluator.create(bundle);
+    } catch (e) {
+      const info = errorInfo(e);
+      throw new NqcCloudError('ERR_CLOUD_BAD_BUNDLE', `"bundle" is not an HE evaluation bundle: ${info.message}`, info.code);
+    }
+    const row: DatasetRow = { id: newId(), name, writers: [...new Set(writers)], bundle, heKeyId: ev.keyId, createdAt: new Date().toISOString() };
+    store.createDataset(row);
+    evaluators.set(row.id, Promise.resolve(ev));
+    store.audit('dataset.create', row.id, { writers: row.writers.length, bundleBytes: bundle.byteLength, heKeyId: row.heKeyId });
+    return reply.status(201).send(datasetView(row, []));
+  });
+
+  app.get('/api/datasets', async () => ({ datasets: store.listDatasets().map((d) => datasetView(d, store.listEnvelopes(d.id))) }));
+
+  app.get<{ Params: { id: string } }>('/api/datasets/:id', async (req) => {
+    const d = datasetOr404(req.params.id);
+    return datasetView(d, store.listEnvelopes(d.id));
+  });
+
+  app.post<{ Params: { id: string } }>('/api/datasets/:id/envelopes', { bodyLimit: maxEnvelopeBytes }, async (req, reply) => {
+    const d = datasetOr404(req.params.id);
+    if (!Buffer.isBuffer(req.body)) throw new NqcCloudError('ERR_CLOUD_UNSUPPORTED_MEDIA', 'expected one envelope as application/octet-stream');
+    const bytes = new Uint8Array(req.body);
+    try {
+      const meta = await checkEnvelope(d, bytes);
+      store.putEnvelope(meta, bytes);
+      store.audit('envelope.store', d.id, { envelope: meta.id, bytes: meta.size, fields: meta.fields, records: meta.records, signer: meta.signer.slice(0, 24) });
+      return await reply.status(201).send({ ...meta, signerEnrolled: true, hexExcerpt: hexExcerpt(bytes) });
+    } catch (err) {
+      const e = envelopeError(err, 'the envelope');
+      store.audit('envelope.refuse', d.id, { bytes: bytes.byteLength, code: e.code, detail: e.detail ?? null });
+      throw e;
+    }
+  });
+
+  app.get<{ Params: { id: string } }>('/api/datasets/:id/envelopes', async (req) => {
+    const d = datasetOr404(req.params.id);
+    const list = store.listEnvelopes(d.id).map((m) => ({ ...m, hexExcerpt: hexExcerpt(store.getEnvelope(m.id) ?? new Uint8Array()) }));
+    return { envelopes: list };
+  });
+
+  app.post<{ Params: { id: string } }>('/api/datasets/:id/aggregate', async (req) => {
+    const d = datasetOr404(req.params.id);
+    const body = req.body as { op?: unknown; path?: unknown } | undefined;
+    const op = body?.op;
+    const path = body?.path;
+    if (typeof op !== 'string' || !OPS.has(op)) throw new NqcCloudError('ERR_CLOUD_BAD_REQUEST', '"op" expected sum, mean or count');
+    if (typeof path !== 'string' || path.length === 0 || path.length > 200) throw new NqcCloudError('ERR_CLOUD_BAD_REQUEST', '"path" expected a field path');
+    const metas = store.listEnvelopes(d.id);
+    if (metas.length === 0) throw new NqcCloudError('ERR_CLOUD_NO_DATA', 'the dataset has no envelopes yet');
+    const started = performance.now();
+    let result: HeCiphertext | HeMean | number;
+    try {
+      const evaluator = await evaluatorOf(d);
+      result = await aggregate(store.envelopes(d.id), { op: op as 'sum' | 'mean' | 'count', path, evaluator, requireSigners: [...d.writers] });
+    } catch (err) {
+      const info = errorInfo(err);
+      store.audit('aggregate.fail', d.id, { op, path, code: info.code });
+      if (info.code === 'ERR_CORE_HE_FIELD') throw new NqcCloudError('ERR_CLOUD_BAD_REQUEST', `no HE field "${path}" in this dataset`, info.code);
+      throw envelopeError(err, 'a stored envelope');
+    }
+    const serverMs = Math.round((performance.now() - started) * 10) / 10;
+    const signers: SignerStatement = {
+      enforced: true,
+      enrolledWriters: d.writers.length,
+      envelopes: metas.length,
+      statement: `aggregated only the ${metas.length} envelope(s) whose ML-DSA signatures verified against the ${d.writers.length} writer(s) the owner enrolled; the server cannot check that the values themselves are honest`,
+    };
+    const encoded = encodedResult(result);
+    store.audit('aggregate', d.id, { op, path, envelopes: metas.length, resultBytes: 'bytes' in encoded ? encoded.bytes : 0, serverMs });
+    return { op, path, result: encoded, signers, timings: { serverMs } };
+  });
+
+  app.get<{ Querystring: { dataset?: string; since?: string; limit?: string } }>('/api/audit', async (req) => {
+    const since = req.query.since === undefined ? 0 : Number(req.query.since);
+    const limit = req.query.limit === undefined ? 200 : Number(req.query.limit);
+    if (!Number.isSafeInteger(since) || since < 0 || !Number.isSafeInteger(limit) || limit < 1 || limit > 1000) {
+      throw new NqcCloudError('ERR_CLOUD_BAD_REQUEST', '"since" expected a non-negative integer and "limit" 1..1000');
+    }
+    return { entries: store.listAudit({ datasetId: req.query.dataset, since, limit }) };
+  });
+
+  if (opts.pageDir !== undefined) servePage(app, opts.pageDir);
+  return app;
+}
+
+/** Checks one uploaded envelope keylessly; returns its metadata or throws (nothing is stored). */
+async function checkEnvelope(d: DatasetRow, bytes: Uint8Array): Promise<EnvelopeMeta> {
+  const { signer } = await verifySignature(bytes, { requireSigner: [...d.writers] });
+  const info = await inspect(bytes);
+  const fields = info.he?.fields ?? [];
+  if (fields.length === 0) throw new NqcCloudError('ERR_CLOUD_BAD_ENVELOPE', 'the envelope has no HE fields to aggregate');
+  for (const f of fields) {
+    if (f.keyId !== d.heKeyId) throw new NqcCloudError('ERR_CLOUD_KEY_MISMATCH', `HE field "${f.path}" is under another HE key than this dataset's`);
+  }
+  const paths = [...new Set(fields.map((f) => f.path))];
+  // Decode every HE ciphertext once (structure and bounds); these bytes' signature verified above.
+  for (const p of paths) await extractHeFields(bytes, p);
+  return {
+    id: newId(),
+    datasetId: d.id,
+    size: bytes.byteLength,
+    sha256: sha256Hex(bytes),
+    signer: signer?.verifyingKey ?? 'unknown',
+    fields: paths,
+    records: Math.max(...fields.map((f) => f.count)),
+    createdAt: new Date().toISOString(),
+  };
+}

@@ -1,0 +1,126 @@
+/**
+ * The embedded default store: one SQLite database (better-sqlite3) in the data directory.
+ * @module
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { AuditEntry, DatasetRow, EnvelopeMeta, Store } from './store.js';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS datasets (
+  id TEXT PRIMARY KEY, name TEXT NOT NULL, writers TEXT NOT NULL, bundle BLOB NOT NULL,
+  he_key_id TEXT NOT NULL, created_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS envelopes (
+  id TEXT PRIMARY KEY, dataset_id TEXT NOT NULL REFERENCES datasets(id), size INTEGER NOT NULL,
+  sha256 TEXT NOT NULL, signer TEXT NOT NULL, fields TEXT NOT NULL, records INTEGER NOT NULL,
+  created_at TEXT NOT NULL, bytes BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS envelopes_by_dataset ON envelopes(dataset_id, created_at);
+CREATE TABLE IF NOT EXISTS audit (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, action TEXT NOT NULL,
+  dataset_id TEXT, detail TEXT NOT NULL);
+`;
+
+interface DatasetSql { id: string; name: string; writers: string; bundle: Buffer; he_key_id: string; created_at: string }
+interface EnvelopeSql { id: string; dataset_id: string; size: number; sha256: string; signer: string; fields: string; records: number; created_at: string }
+interface AuditSql { seq: number; at: string; action: string; dataset_id: string | null; detail: string }
+
+const dataset = (r: DatasetSql): DatasetRow => ({
+  id: r.id,
+  name: r.name,
+  writers: JSON.parse(r.writers) as string[],
+  bundle: new Uint8Array(r.bundle),
+  heKeyId: r.he_key_id,
+  createdAt: r.created_at,
+});
+
+const envelope = (r: EnvelopeSql): EnvelopeMeta => ({
+  id: r.id,
+  datasetId: r.dataset_id,
+  size: r.size,
+  sha256: r.sha256,
+  signer: r.signer,
+  fields: JSON.parse(r.fields) as string[],
+  records: r.records,
+  createdAt: r.created_at,
+});
+
+/** {@link Store} on SQLite: `nqc-cloud.sqlite` in `dataDir` (WAL mode), or in memory for `':memory:'`. */
+export class SqliteStore implements Store {
+  readonly #db: Database.Database;
+  /** The database file, or `':memory:'`. */
+  readonly file: string;
+
+  /** @param dataDir - a directory (created if missing), or `':memory:'` */
+  constructor(dataDir: string) {
+    if (dataDir === ':memory:') this.file = ':memory:';
+    else {
+      mkdirSync(dataDir, { recursive: true });
+      this.file = join(dataDir, 'nqc-cloud.sqlite');
+    }
+    this.#db = new Database(this.file);
+    if (this.file !== ':memory:') this.#db.pragma('journal_mode = WAL');
+    this.#db.pragma('foreign_keys = ON');
+    this.#db.exec(SCHEMA);
+  }
+
+  createDataset(row: DatasetRow): void {
+    this.#db
+      .prepare('INSERT INTO datasets (id, name, writers, bundle, he_key_id, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(row.id, row.name, JSON.stringify(row.writers), Buffer.from(row.bundle), row.heKeyId, row.createdAt);
+  }
+
+  getDataset(id: string): DatasetRow | undefined {
+    const r = this.#db.prepare('SELECT * FROM datasets WHERE id = ?').get(id) as DatasetSql | undefined;
+    return r && dataset(r);
+  }
+
+  listDatasets(): DatasetRow[] {
+    return (this.#db.prepare('SELECT * FROM datasets ORDER BY created_at, id').all() as DatasetSql[]).map(dataset);
+  }
+
+  putEnvelope(m: EnvelopeMeta, bytes: Uint8Array): void {
+    this.#db
+      .prepare('INSERT INTO envelopes (id, dataset_id, size, sha256, signer, fields, records, created_at, bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(m.id, m.datasetId, m.size, m.sha256, m.signer, JSON.stringify(m.fields), m.records, m.createdAt, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  }
+
+  listEnvelopes(datasetId: string): EnvelopeMeta[] {
+    const sql = 'SELECT id, dataset_id, size, sha256, signer, fields, records, created_at FROM envelopes WHERE dataset_id = ? ORDER BY rowid';
+    return (this.#db.prepare(sql).all(datasetId) as EnvelopeSql[]).map(envelope);
+  }
+
+  getEnvelope(id: string): Uint8Array | undefined {
+    const r = this.#db.prepare('SELECT bytes FROM envelopes WHERE id = ?').get(id) as { bytes: Buffer } | undefined;
+    return r && new Uint8Array(r.bytes);
+  }
+
+  *envelopes(datasetId: string): Iterable<Uint8Array> {
+    const ids = this.#db.prepare('SELECT id FROM envelopes WHERE dataset_id = ? ORDER BY rowid').pluck().all(datasetId) as string[];
+    for (const id of ids) {
+      const b = this.getEnvelope(id);
+      if (b) yield b;
+    }
+  }
+
+  audit(action: string, datasetId: string | null, detail: Record<string, unknown>): AuditEntry {
+    const at = new Date().toISOString();
+    const text = JSON.stringify(detail);
+    const { lastInsertRowid } = this.#db.prepare('INSERT INTO audit (at, action, dataset_id, detail) VALUES (?, ?, ?, ?)').run(at, action, datasetId, text);
+    return { seq: Number(lastInsertRowid), at, action, datasetId, detail: JSON.parse(text) as Record<string, unknown> };
+  }
+
+  listAudit(opts: { datasetId?: string | undefined; since?: number | undefined; limit: number }): AuditEntry[] {
+    const since = opts.since ?? 0;
+    const rows = (
+      opts.datasetId === undefined
+        ? this.#db.prepare('SELECT * FROM audit WHERE seq > ? ORDER BY seq LIMIT ?').all(since, opts.limit)
+        : this.#db.prepare('SELECT * FROM audit WHERE seq > ? AND dataset_id = ? ORDER BY seq LIMIT ?').all(since, opts.datasetId, opts.limit)
+    ) as AuditSql[];
+    return rows.map((r) => ({ seq: r.seq, at: r.at, action: r.action, datasetId: r.dataset_id, detail: JSON.parse(r.detail) as Record<string, unknown> }));
+  }
+
+  close(): void {
+    this.#db.close();
+  }
+}
