@@ -1,6 +1,6 @@
 /**
  * `@nqc/container`: the nqc envelope format v1 (see FORMAT.md). Browser-safe: Uint8Array, Web Streams,
- * Web Crypto randomness, @noble primitives. Knows no KEM, no NDE model and no HE scheme: it stores
+ * Web Crypto randomness, `@noble` primitives. Knows no KEM, no NDE model and no HE scheme: it stores
  * stanzas, calls an inner layer, binds HE entries and signatures through the interfaces below.
  * @module
  */
