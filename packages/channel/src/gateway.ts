@@ -265,6 +265,15 @@ export class Gateway {
 
   async #openChunked(source: AsyncIterable<Uint8Array>): Promise<{ context: RequestContext; req: BhttpRequest }> {
     const it = source[Symbol.asyncIterator]();
+    try {
+      return await this.#readChunked(it);
+    } catch (e) {
+      await it.return?.().catch(() => undefined); // stop reading the source
+      throw e;
+    }
+  }
+
+  async #readChunked(it: AsyncIterator<Uint8Array>): Promise<{ context: RequestContext; req: BhttpRequest }> {
     let first: Uint8Array = new Uint8Array(0);
     for (let need = 3; first.length < need; ) {
       const { done, value } = await it.next();

@@ -28,7 +28,8 @@ async function* capped(req: IncomingMessage, max: number): AsyncGenerator<Uint8A
   const len = Number(req.headers['content-length'] ?? NaN);
   if (len > max) throw new NqcChannelError('ERR_CHANNEL_LIMIT', `request body is ${len} bytes, limit ${max}`);
   let total = 0;
-  for await (const c of req as AsyncIterable<Buffer>) {
+  // destroyOnReturn: false: when the gateway stops reading early, the socket stays up for its answer
+  for await (const c of req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
     total += c.length;
     if (total > max) throw new NqcChannelError('ERR_CHANNEL_LIMIT', `request body exceeds ${max} bytes`);
     yield new Uint8Array(c.buffer, c.byteOffset, c.length);

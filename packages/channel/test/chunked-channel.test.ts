@@ -126,6 +126,23 @@ describe('chunked OHTTP through the client, the middleware and the gateway', () 
     expect((await post(whole)).status).toBe(400);
   }, 60_000);
 
+  it('a chunked request with a tampered chunk in the middle is refused (400) and the server keeps serving', async () => {
+    const client = await connect();
+    const { header, sealer } = await encapsulateChunkedRequest(client.keys!.configs[0]!);
+    const msg = _encodeIndeterminateRequest({ method: 'POST', scheme: 'http', authority: 'x', path: '/public', headers: [['nqc-created', String(Math.floor(Date.now() / 1000))]], content: bytes(2 * MiB, 9) });
+    const parts = [header];
+    for (let o = 0; o < msg.length; o += 16384) parts.push(await sealer.seal(msg.subarray(o, o + 16384), false));
+    parts.push(await sealer.seal(new Uint8Array(0), true));
+    parts[3]![10]! ^= 1;
+    const before = seen.length;
+    const res = await fetch(`${s.origin}${GATEWAY_PATH}`, { method: 'POST', headers: { 'content-type': CHUNKED_REQUEST_MEDIA_TYPE }, body: Buffer.concat(parts) });
+    expect(res.status).toBe(400);
+    await res.arrayBuffer();
+    expect(seen.length).toBe(before);
+    respond = () => ({ status: 200, body: 'still here' });
+    expect(await (await client.fetch(`${s.origin}/public`, { chunked: true })).text()).toBe('still here');
+  }, 120_000);
+
   it('a chunked body over the gateway cap is refused (413, ERR_CHANNEL_LIMIT at the client) and the handler never runs', async () => {
     const client = await connect();
     const before = seen.length;
