@@ -9,7 +9,7 @@ import { createServer } from 'node:http';
 import { extname, join, normalize } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { WebSocketServer } from 'ws';
-import { ChannelSocket, Gateway, GatewayKey, SOCKET_PROTOCOL } from '@nqc/channel';
+import { ChallengeStore, ChannelSocket, Gateway, GatewayKey, SOCKET_PROTOCOL } from '@nqc/channel';
 import { channelMiddleware } from '@nqc/channel/node';
 import { generateSigningKey, parseVerifyingKey } from '@nqc/pql';
 import { launch, open, out as distRoot } from './harness.mjs';
@@ -59,7 +59,8 @@ before(async () => {
     keys: [await GatewayKey.generate({ keyId: 3 })],
     signingKey: serverKey,
     clients: resolver,
-    auth: (_method, path) => (path.startsWith('/private') ? 'require' : 'optional'),
+    challenges: new ChallengeStore(),
+    auth: (_method, path) => (path === '/login' ? 'challenge' : path.startsWith('/private') ? 'require' : 'optional'),
     onError: (e) => gatewayErrors.push(e?.code ?? String(e)),
   });
   const handler = (req) => req.url.endsWith('/private/upload') ? { status: 200, body: req.body } : ({
@@ -151,6 +152,16 @@ describe('@nqc/channel in Chromium', () => {
     assert.equal(r.same, true);
     assert.ok(r.pieces > 1, 'the response body streamed in pieces');
     assert.equal(lastOuterType, 'message/ohttp-chunked-req');
+  });
+
+  test('challenge-response login from the browser: login() succeeds, a plain signed request to the login route is refused', { timeout: T }, async () => {
+    const r = await page.evaluate(async (serverKey) => {
+      const client = await globalThis.channel.ChannelClient.connect(location.origin, { serverKey, signingKey: globalThis.alice });
+      const ok = await client.login(`${location.origin}/login`, { method: 'POST', body: 'me' });
+      const plain = await client.fetch(`${location.origin}/login`, { method: 'POST', body: 'me' });
+      return { ok: ok.status, identity: (await ok.json()).identity, plain: plain.status };
+    }, serverKey.verifyingKey().toString());
+    assert.deepEqual(r, { ok: 200, identity: 'browser-alice', plain: 401 });
   });
 
   test('ChannelClient in the browser refuses a gateway whose key configuration is not signed by the pinned key', { timeout: T }, async () => {
