@@ -1,12 +1,14 @@
 import { statSync } from 'node:fs';
 import { isEncryptedIdentityFile, MAX_IDENTITY_FILE_LENGTH, parseIdentityFile, type IdentityFileContents } from '@nqc/pql';
 import { checkIdentityFilePermissions } from '@nqc/pql/node';
+import type { AsyncIdentity } from '@nqc/core';
 import { note, type CliContext } from './context.js';
 import { usageError } from './errors.js';
 import { readBoundedText } from './io/read-bounded.js';
 import { claimStdin } from './io/streams.js';
 import { escapeForTerminal } from './io/terminal.js';
 import { readPassphrase } from './io/passphrase.js';
+import { agentIdentities, isAgentRef } from './agent/client.js';
 
 /**
  * Reads an identity file as the user named it (a path, `-` for stdin, a pipe or `<(...)`), at most
@@ -26,6 +28,15 @@ export async function loadIdentityFile(ctx: CliContext, path: string, passphrase
     ? await readPassphrase({ fd: passphraseFd, prompt: `Passphrase for ${escapeForTerminal(path === '-' ? 'the identity on stdin' : path)}: ` })
     : undefined;
   return parseIdentityFile(text, { passphrase });
+}
+
+/**
+ * The identities an `-i` value names: those of an identity file ({@link loadIdentityFile}), or, for
+ * `agent:` / `agent:PATH`, the running `nqc agent`'s (no secret enters this process).
+ */
+export async function loadIdentities(ctx: CliContext, ref: string, passphraseFd?: number): Promise<AsyncIdentity[]> {
+  if (isAgentRef(ref)) return agentIdentities(ctx, ref);
+  return (await loadIdentityFile(ctx, ref, passphraseFd)).identities;
 }
 
 function isRegularFile(path: string): boolean {

@@ -5,6 +5,7 @@ import { removeAllPendingOutputs } from './io/atomic-output.js';
 import { isInterrupted } from './io/cleanup.js';
 import { escapeForTerminal } from './io/terminal.js';
 import { registerCommands } from './commands/index.js';
+import { closeAgentClients } from './agent/client.js';
 
 /** The version printed by `nqc --version`. */
 export const VERSION = '0.1.0';
@@ -45,5 +46,7 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
     ctx.stderr.write(`nqc: ${escapeForTerminal(message)}\n`);
     if (ctx.debug || argv.includes('--debug')) ctx.stderr.write(`${(error as Error)?.stack ?? String(error)}\n`);
     return exitCode;
+  } finally {
+    closeAgentClients();
   }
 }

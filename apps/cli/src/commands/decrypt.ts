@@ -11,7 +11,7 @@ import { progressStream } from '../io/progress-stream.js';
 import { CiphertextSpool } from '../io/spool.js';
 import { openInput, openOutput, type Input } from '../io/streams.js';
 import { escapeForTerminal } from '../io/terminal.js';
-import { loadIdentityFile, parseFd } from '../keys.js';
+import { loadIdentities, parseFd } from '../keys.js';
 import { readVerifyingKeys, repeatable } from '../recipients.js';
 import { ndeOption, type NdeFlag } from './options.js';
 import { decryptCheckingHe } from '../he/decrypt-checked.js';
@@ -38,7 +38,7 @@ export function registerDecrypt(program: Command, ctx: CliContext): void {
     .command('decrypt')
     .description('decrypt an envelope (binary or armored) with your identities')
     .argument('[INPUT]', 'envelope to decrypt (default: stdin)')
-    .option('-i, --identity <FILE>', 'identity file to decrypt with (- for stdin); repeatable', repeatable)
+    .option('-i, --identity <FILE>', 'identity file to decrypt with (- for stdin; agent: or agent:SOCKET for the nqc agent); repeatable', repeatable)
     .option('--verify <KEY>', 'first require a valid signature by this verifying key (nqc-pub-... or a file holding one); repeatable', repeatable)
     .option('-o, --output <FILE>', 'write the plaintext to FILE (atomically) instead of stdout')
     .option('-f, --force', 'overwrite an existing output file')
@@ -51,7 +51,7 @@ export function registerDecrypt(program: Command, ctx: CliContext): void {
         throw usageError('stdin cannot hold both the envelope and a key: give the envelope as a file');
       }
       const identities = [];
-      for (const path of flags.identity) identities.push(...(await loadIdentityFile(ctx, path, flags.passphraseFd)).identities);
+      for (const path of flags.identity) identities.push(...(await loadIdentities(ctx, path, flags.passphraseFd)));
       if (identities.length === 0) throw new CliError('ERR_CLI_KEY_FILE', 'the identity files hold no decryption key');
       const requireSigner = await readVerifyingKeys(ctx, flags.verify);
       if (flags.heKey !== undefined) {

@@ -10,6 +10,9 @@ import { claimStdin, openInput, openOutput } from '../io/streams.js';
 import { loadIdentityFile, parseFd } from '../keys.js';
 import { collectRecipients, repeatable } from '../recipients.js';
 import { aeadOption, ndeOption, type NdeFlag } from './options.js';
+import type { SigningKey } from '@nqc/pql';
+import type { AgentSigner } from '@nqc/agents/custody';
+import { agentSigningKey, isAgentRef } from '../agent/client.js';
 
 interface EncryptFlags {
   recipient?: string[];
@@ -26,8 +29,9 @@ interface EncryptFlags {
   field?: string[];
 }
 
-/** The signing key of identity file `path` (its first one). */
-export async function loadSigner(ctx: CliContext, path: string, passphraseFd: number | undefined) {
+/** The signing key of identity file `path` (its first one), or the nqc agent's for `agent:[KEYID|SOCKET]`. */
+export async function loadSigner(ctx: CliContext, path: string, passphraseFd: number | undefined): Promise<SigningKey | AgentSigner> {
+  if (isAgentRef(path)) return agentSigningKey(ctx, path);
   const { signingKeys } = await loadIdentityFile(ctx, path, passphraseFd);
   const key = signingKeys[0];
   if (key === undefined) throw new CliError('ERR_CLI_KEY_FILE', `no signing key in identity file ${path}`);
@@ -43,7 +47,7 @@ export function registerEncrypt(program: Command, ctx: CliContext): void {
     .option('-r, --recipient <RECIPIENT>', 'encrypt to this recipient (nqc-xwing-1... or nqc-mlkem1024-1...); repeatable', repeatable)
     .option('-R, --recipients-file <FILE>', 'encrypt to the recipients listed in FILE (- for stdin); repeatable', repeatable)
     .option('-i, --identity <FILE>', 'encrypt to the recipients of this identity file (e.g. to yourself, like age -e -i); repeatable', repeatable)
-    .option('-s, --sign <IDENTITY>', 'sign with the signing key of identity file IDENTITY')
+    .option('-s, --sign <IDENTITY>', 'sign with the signing key of identity file IDENTITY, or agent:[KEYID] for the nqc agent\'s')
     .option('-a, --armor', 'write ASCII-armored (PEM-style) output')
     .option('-o, --output <FILE>', 'write to FILE (atomically) instead of stdout')
     .option('-f, --force', 'overwrite an existing output file')

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
+import { registerAgent } from './agent.js';
 import { registerDecrypt } from './decrypt.js';
 import { registerEncrypt } from './encrypt.js';
 import { registerHe } from './he.js';
@@ -15,4 +16,5 @@ export function registerCommands(program: Command, ctx: CliContext): void {
   registerInspect(program, ctx);
   registerLifecycle(program, ctx);
   registerHe(program, ctx);
+  registerAgent(program, ctx);
 }

@@ -4,7 +4,7 @@ import { note, type CliContext } from '../context.js';
 import { usageError } from '../errors.js';
 import { AtomicPathOutput } from '../io/atomic-output.js';
 import { escapeForTerminal } from '../io/terminal.js';
-import { loadIdentityFile, parseFd } from '../keys.js';
+import { loadIdentities, parseFd } from '../keys.js';
 import { collectRecipients, readVerifyingKeys, repeatable } from '../recipients.js';
 import { loadSigner } from './encrypt.js';
 import { ndeOption, type NdeFlag } from './options.js';
@@ -23,7 +23,7 @@ interface LifecycleFlags {
 async function identitiesOf(ctx: CliContext, flags: LifecycleFlags) {
   if (!flags.identity?.length) throw usageError('no identity: give at least one -i IDENTITY_FILE that opens the envelope now');
   const out = [];
-  for (const path of flags.identity) out.push(...(await loadIdentityFile(ctx, path, flags.passphraseFd)).identities);
+  for (const path of flags.identity) out.push(...(await loadIdentities(ctx, path, flags.passphraseFd)));
   return out;
 }
 
@@ -65,7 +65,7 @@ export function registerLifecycle(program: Command, ctx: CliContext): void {
   const common = (cmd: Command) =>
     cmd
       .argument('<INPUT>', 'envelope file')
-      .option('-i, --identity <FILE>', 'identity file that opens the envelope now (- for stdin); repeatable', repeatable)
+      .option('-i, --identity <FILE>', 'identity file that opens the envelope now (- for stdin; agent: or agent:SOCKET for the nqc agent); repeatable', repeatable)
       .option('-r, --recipient <RECIPIENT>', 'recipient of the new envelope (the COMPLETE new list); repeatable', repeatable)
       .option('-R, --recipients-file <FILE>', 'recipients file for the new envelope (- for stdin); repeatable', repeatable)
       .option('--verify <KEY>', 'require the envelope to be signed now by this verifying key (nqc-pub-... or a file holding one); repeatable', repeatable)
@@ -102,7 +102,7 @@ export function registerLifecycle(program: Command, ctx: CliContext): void {
       .command('rotate')
       .description('re-encrypt the payload under a NEW data key for a new recipient list; old keys open nothing new (cost: the whole file)'),
   )
-    .option('-s, --sign <IDENTITY>', 'sign the new envelope with this identity file\'s signing key (needs --verify: nqc signs only content whose signature it verified)')
+    .option('-s, --sign <IDENTITY>', 'sign the new envelope with this identity file\'s signing key, or agent:[KEYID] for the nqc agent\'s (needs --verify: nqc signs only content whose signature it verified)')
     .option('--drop-signature', 'drop the signature of a signed envelope instead of verifying and re-signing it')
     .option('--unsigned', 'same as --drop-signature')
     // rotate keeps the envelope's suite: the neural layer stays on or off as it was.
