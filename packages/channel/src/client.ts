@@ -152,7 +152,7 @@ export class ChannelClient {
    * @throws {NqcChannelError} ERR_CHANNEL_EXPIRED, ERR_CHANNEL_PROTOCOL, ERR_CHANNEL_DECRYPT_FAILED, ERR_CHANNEL_LIMIT, ERR_CHANNEL_MALFORMED
    */
   async fetch(input: string | URL, init: ChannelRequestInit = {}): Promise<Response> {
-    const size = typeof init.body === 'string' ? init.body.length * 3 : (init.body?.length ?? 0);
+    const size = typeof init.body === 'string' ? _utf8(init.body).length : (init.body?.length ?? 0);
     const chunked = init.chunked ?? size > CHUNKED_THRESHOLD;
     const f = this.#o.fetch ?? globalThis.fetch;
     const send = async () => {
