@@ -11,21 +11,22 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { defaultOutDir, publishable, root } from './packages.mjs';
+import { defaultOutDir, pnpmCommand, publishable, root } from './packages.mjs';
 
 const args = process.argv.slice(2);
 const outAt = args.indexOf('--out');
 const outDir = outAt >= 0 ? resolve(args[outAt + 1]) : defaultOutDir;
-const run = (cmd, argv, cwd = root) => execFileSync(cmd, argv, { cwd, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+const [pnpmBin, ...pnpmPre] = pnpmCommand();
+const run = (argv, cwd = root) => execFileSync(pnpmBin, [...pnpmPre, ...argv], { cwd, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
 
 if (args.includes('--version')) {
   console.log('changeset version (consumes the pending changesets)');
-  run('pnpm', ['exec', 'changeset', 'version']);
+  run(['exec', 'changeset', 'version']);
 }
 const pkgs = publishable();
 if (!args.includes('--no-build')) {
   const t0 = Date.now();
-  execFileSync('pnpm', ['exec', 'turbo', 'run', 'build', ...pkgs.map((p) => `--filter=${p.name}`), '--output-logs=errors-only'], { cwd: root, stdio: 'inherit' });
+  execFileSync(pnpmBin, [...pnpmPre, 'exec', 'turbo', 'run', 'build', ...pkgs.map((p) => `--filter=${p.name}`), '--output-logs=errors-only'], { cwd: root, stdio: 'inherit' });
   console.log(`built ${pkgs.length} packages in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
 rmSync(outDir, { recursive: true, force: true });
@@ -33,7 +34,7 @@ mkdirSync(outDir, { recursive: true });
 const packs = [];
 for (const p of pkgs) {
   const before = new Set(readdirSync(outDir));
-  run('pnpm', ['pack', '--pack-destination', outDir], p.dir);
+  run(['pack', '--pack-destination', outDir], p.dir);
   const file = readdirSync(outDir).find((f) => f.endsWith('.tgz') && !before.has(f));
   if (!file) throw new Error(`pnpm pack wrote no tarball for ${p.name}`);
   const bytes = statSync(join(outDir, file)).size;

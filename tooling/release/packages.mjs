@@ -1,4 +1,5 @@
 // The publishable workspace packages (not private, in packages/ and apps/) and the packed tarballs.
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -44,4 +45,16 @@ export function readPacks(outDir = defaultOutDir) {
   const file = join(outDir, 'packs.json');
   if (!existsSync(file)) throw new Error(`${file} not found: run \`pnpm release:pack\` first`);
   return JSON.parse(readFileSync(file, 'utf8'));
+}
+
+/**
+ * How to run pnpm: `pnpm` when a 10.x is on the PATH, else the pinned version (root `packageManager`)
+ * through `npx` (an npm-only machine, as in the root README), as tooling/scripts/task.mjs does.
+ * @returns {string[]} command and leading arguments
+ */
+export function pnpmCommand() {
+  const probe = spawnSync('pnpm', ['--version'], { encoding: 'utf8' });
+  if (probe.status === 0 && probe.stdout.trim().startsWith('10.')) return ['pnpm'];
+  const pinned = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).packageManager;
+  return ['npx', '--yes', pinned];
 }
