@@ -13,6 +13,7 @@ import {
   decrypt,
   decryptFile,
   encrypt,
+  openEnvelopeFile,
   rotateDataKey,
   rotateDataKeyFile,
   updateRecipients,
@@ -80,6 +81,10 @@ describe('asynchronous identities', () => {
     writeFileSync(join(dir, 'a.nqc'), env);
     await decryptFile(join(dir, 'a.nqc'), join(dir, 'a.out'), { identities: [remote(alice)] });
     expect(readFileSync(join(dir, 'a.out')).equals(Buffer.from(plain))).toBe(true);
+
+    const ra = await openEnvelopeFile(join(dir, 'a.nqc'), { identities: [remote(carol), remote(alice)] });
+    expect(Buffer.from(await ra.readChunk(0)).equals(Buffer.from(plain.subarray(0, 65_536)))).toBe(true);
+    await ra.close();
 
     const d = createDecryptTransform({ identities: [remote(alice)] });
     const out: Buffer[] = [];

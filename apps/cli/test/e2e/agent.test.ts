@@ -43,7 +43,7 @@ beforeAll(async () => {
   agent = await startAgent(['--socket', sock, '-i', join(keys, 'alice.key')]);
   // From here on alice's identity file is out of reach of the commands under test.
   renameSync(keys, join(d, '.hidden-keys'));
-}, 120_000);
+}, 180_000);
 
 afterAll(async () => {
   if (agent && agent.exitCode === null) {
@@ -56,7 +56,7 @@ describe('nqc agent', () => {
   it('the socket is 0600 in a 0700 directory', () => {
     expect(statSync(join(d, 'run')).mode & 0o777).toBe(0o700);
     expect(statSync(sock).mode & 0o777).toBe(0o600);
-  });
+  }, 180_000);
 
   it('decrypts with -i agent:SOCKET and no identity file', () => {
     expect(nqc(d, ['encrypt', '-R', 'alice.pub', '-o', 'a.nqc', 'plain.bin']).status).toBe(0);
@@ -66,7 +66,7 @@ describe('nqc agent', () => {
     // relative socket path, and the default socket from NQC_AGENT_SOCK
     expect(nqc(d, ['decrypt', '-i', 'agent:run/agent.sock', 'a.nqc']).stdout.equals(plain)).toBe(true);
     expect(nqc(d, ['decrypt', '-i', 'agent:', 'a.nqc'], { env: { NQC_AGENT_SOCK: sock } }).stdout.equals(plain)).toBe(true);
-  });
+  }, 180_000);
 
   it('an envelope not for the agent\'s keys is the one decryption failure; another -i still opens it', () => {
     expect(nqc(d, ['encrypt', '-R', 'bob.pub', '-o', 'b.nqc', 'plain.bin']).status).toBe(0);
@@ -74,7 +74,7 @@ describe('nqc agent', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toBe('nqc: could not decrypt: no identity matched, or the file was modified or truncated\n');
     expect(nqc(d, ['decrypt', '-i', `agent:${sock}`, '-i', 'bob.key', 'b.nqc']).stdout.equals(plain)).toBe(true);
-  });
+  }, 180_000);
 
   it('signs with -s agent: (the agent\'s only signing key); --verify accepts the signature', () => {
     const env = { NQC_AGENT_SOCK: sock };
@@ -91,7 +91,7 @@ describe('nqc agent', () => {
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/no usable signing key 00000000/);
     expect(existsSync(join(d, 's3.nqc'))).toBe(false);
-  });
+  }, 180_000);
 
   it('rotate: opens with -i agent:, re-signs with -s agent: after --verify', () => {
     const env = { NQC_AGENT_SOCK: sock };
@@ -102,7 +102,7 @@ describe('nqc agent', () => {
     const k = nqc(d, ['rekey', '-i', 'agent:', '-R', 'bob.pub', '--verify', 'alice.pub', '-o', 'r3.nqc', 'r.nqc'], { env });
     expect(k.status).toBe(0);
     expect(nqc(d, ['decrypt', '-i', 'bob.key', 'r3.nqc']).stdout.equals(plain)).toBe(true);
-  });
+  }, 180_000);
 
   it('refuses a socket directory group or others can reach (exit 1), and a key file others can read', async () => {
     const open = join(d, 'open');
@@ -117,7 +117,7 @@ describe('nqc agent', () => {
     const e = nqc(d, ['agent', '--socket', join(d, 'run2', 's'), '-i', 'exposed.key']);
     expect(e.status).toBe(1);
     expect(e.stderr).toMatch(/exposed\.key is readable or writable by group or others: chmod 600 it/);
-  });
+  }, 180_000);
 
   it('SIGTERM stops it cleanly (exit 0, socket removed); then -i agent: and -s agent: fail with a clear error, exit 1', async () => {
     agent.kill('SIGTERM');
@@ -132,5 +132,5 @@ describe('nqc agent', () => {
     expect(s.status).toBe(1);
     expect(s.stderr).toMatch(/^nqc: cannot reach the nqc agent/);
     expect(existsSync(join(d, 'gone.nqc'))).toBe(false);
-  }, 60_000);
+  }, 180_000);
 });
