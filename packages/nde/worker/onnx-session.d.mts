@@ -18,3 +18,6 @@ export declare function runJob(
     decrypt: boolean;
   },
 ): Promise<Uint8Array>;
+
+/** Frees a buffer this code owns now (detaches it); see onnx-session.mjs. */
+export declare function releaseBuffer(bytes: Uint8Array): void;

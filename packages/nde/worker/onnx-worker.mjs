@@ -5,7 +5,7 @@
 // on { type: 'close' } it lets the current run finish, drops queued jobs, releases the session and
 // exits by itself.
 import { parentPort, workerData } from 'node:worker_threads';
-import { runJob, SESSION_OPTIONS } from './onnx-session.mjs';
+import { releaseBuffer, runJob, SESSION_OPTIONS } from './onnx-session.mjs';
 
 const ort = await import('onnxruntime-node');
 const session = await ort.InferenceSession.create(workerData.model, SESSION_OPTIONS);
@@ -30,6 +30,11 @@ parentPort.on('message', async (msg) => {
       msg.job.w2.fill(0);
       msg.job.z1.fill(0);
       msg.job.z2.fill(0);
+      msg.job.iv.fill(0);
+      // The job's input (a chunk-sized copy transferred here) is done with: free it now, not at this
+      // thread's next garbage collection.
+      releaseBuffer(msg.job.data);
+      releaseBuffer(msg.job.iv);
       parentPort.postMessage({ id: msg.id, out }, [out.buffer]);
     } catch (err) {
       parentPort.postMessage({ id: msg.id, error: String(err && err.message ? err.message : err) });

@@ -2,10 +2,12 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { _checkItems, _checkKeySalt } from '../checks.js';
 import { _deriveParams, _ParamCache, _wipeParams } from '../derive.js';
+import { NDE_BLOCK_SIZE } from '../constants.js';
 import { NqcNdeError } from '../errors.js';
 import type { NdeBackend, NdeChunk } from '../types.js';
 import { _packJob, _unpackJob, _wipeJob } from './job.js';
 import { _JOB_BATCHES, _KAT, _katInputs } from './kat.js';
+import { _runSegmented, _SEGMENT_BLOCKS } from './segment.js';
 import { _createInlineRunner, _createWorkerRunners, _defaultWorkers, _RunnerPool, type OnnxRunner } from './runner.js';
 import { _loadModel } from './runtime.js';
 
@@ -48,6 +50,20 @@ export async function _selfTest(runner: OnnxRunner): Promise<void> {
             `ONNX backend disagrees with the NDE v1 known answers (${mode}, ${name}): refusing to run`,
           );
         }
+      }
+    }
+    // The segmented path (chunks over 1 MiB), with small segments: 8 segments and 7 probes per direction.
+    const long = cases.find((c) => c.name === '1/long')!;
+    for (const decrypt of [false, true]) {
+      const mode = decrypt ? 'decrypt' : 'encrypt';
+      let got: string;
+      try {
+        got = bytesToHex(sha256(await _runSegmented((job) => runner.run(job), params, long.items[0]!, decrypt, 64)));
+      } catch (err) {
+        throw new NqcNdeError('ERR_NDE_SELF_TEST_FAILED', 'ONNX backend self-test could not run', { cause: err });
+      }
+      if (got !== _KAT['1/long']?.[mode]) {
+        throw new NqcNdeError('ERR_NDE_SELF_TEST_FAILED', `ONNX backend disagrees with the NDE v1 known answers (${mode}, 1/long in segments): refusing to run`);
       }
     }
   } finally {
@@ -160,16 +176,23 @@ export function createOnnxBackend(opts: OnnxBackendOptions = {}): NdeBackend & {
     const params = cache.get(key, salt);
     const results: Uint8Array[] = new Array<Uint8Array>(items.length);
     const work: Work[] = [];
+    const large: Work[] = [];
     items.forEach((item, at) => {
       if (item.data.length === 0) results[at] = new Uint8Array(0);
+      else if (item.data.length > _SEGMENT_BLOCKS * NDE_BLOCK_SIZE) large.push({ item, at });
       else work.push({ item, at });
+    });
+    // Chunks over 1 MiB run in 1 MiB segments (segment.ts): onnxruntime's memory per call stays small
+    // whatever chunk size the sender chose.
+    const segmented = large.map(async (w) => {
+      results[w.at] = await _runSegmented((job) => pool.run(job), params, w.item, decrypt);
     });
     // About one group per runner (near-equal groups, cut into self-tested job sizes), through the pool's
     // FIFO queue: a caller that awaits each call still uses every core, and callers with several calls
     // in flight keep every runner busy.
     const groups = split(work, pool.size);
-    await Promise.all(
-      groups.map(async (group) => {
+    await Promise.all([
+      ...groups.map(async (group) => {
         const chunks = group.map((w) => w.item);
         const job = _packJob(params, chunks, decrypt);
         try {
@@ -179,7 +202,8 @@ export function createOnnxBackend(opts: OnnxBackendOptions = {}): NdeBackend & {
           _wipeJob(job);
         }
       }),
-    );
+      ...segmented,
+    ]);
     return results;
   };
 

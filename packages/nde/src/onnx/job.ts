@@ -1,3 +1,4 @@
+import { releaseBuffer } from '../../worker/onnx-session.mjs';
 import { NDE_BLOCK_SIZE } from '../constants.js';
 import { _deriveIv, type NdeParams } from '../derive.js';
 import type { NdeChunk } from '../types.js';
@@ -38,11 +39,19 @@ export function _packJob(params: NdeParams, items: readonly NdeChunk[], decrypt:
   return { batch: items.length, blocks, data, iv, w1: new Uint8Array(w1), z1: new Uint8Array(z1), w2: new Uint8Array(w2), z2: new Uint8Array(z2), decrypt };
 }
 
-/** Cuts the model's output back into per-chunk results. @internal */
+/**
+ * Cuts the model's output back into per-chunk results; takes ownership of `out`. A one-chunk job (every
+ * chunk of 4 MiB or more, see the container's batching) returns a view of `out`: no second chunk-sized
+ * copy. Several chunks are copied out (results must not pin the whole batch buffer) and `out` is freed
+ * at once.
+ * @internal
+ */
 export function _unpackJob(job: OnnxJob, out: Uint8Array, items: readonly NdeChunk[]): Uint8Array[] {
+  if (items.length === 1) return [out.subarray(0, items[0]!.data.length)]; // pins < 128 bytes of padding
   const stride = job.blocks * N;
-  // slice (a copy) rather than subarray: results must not pin the whole batch buffer.
-  return items.map((it, b) => out.slice(b * stride, b * stride + it.data.length));
+  const outs = items.map((it, b) => out.slice(b * stride, b * stride + it.data.length));
+  releaseBuffer(out);
+  return outs;
 }
 
 /** Overwrites the job's key-derived buffers. @internal */

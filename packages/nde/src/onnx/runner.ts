@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { runJob, SESSION_OPTIONS } from '../../worker/onnx-session.mjs';
+import { releaseBuffer, runJob, SESSION_OPTIONS } from '../../worker/onnx-session.mjs';
 import { NqcNdeError } from '../errors.js';
 import type { OnnxJob } from './job.js';
 import { _loadOrt, _WORKER_PATH } from './runtime.js';
@@ -34,6 +34,8 @@ export async function _createInlineRunner(model: Uint8Array): Promise<OnnxRunner
         return await runJob(ort, session, job);
       } catch (err) {
         throw failed(err);
+      } finally {
+        releaseBuffer(job.data); // the packed copy of the chunks: free it now, as a worker does
       }
     },
     close: () => session.release(),
