@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, openSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NQC_BIN, nqc, workdir } from './harness.js';
 
@@ -14,16 +14,19 @@ let agent: ChildProcess;
 let agentErr = '';
 const plain = randomBytes(150_000);
 
-/** Starts `nqc agent ...args` and resolves once it says it is listening. */
-function startAgent(args: string[]): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [NQC_BIN, 'agent', ...args], { cwd: d, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } });
+/** Starts `nqc agent ...args` and resolves once it says it is listening; `fd3` is offered on file descriptor 3. */
+function startAgent(args: string[], fd3?: number): Promise<ChildProcess> {
+  const stdio: ('ignore' | 'pipe' | number)[] = fd3 === undefined ? ['ignore', 'ignore', 'pipe'] : ['ignore', 'ignore', 'pipe', fd3];
+  const child = spawn(process.execPath, [NQC_BIN, 'agent', ...args], { cwd: d, stdio, env: { ...process.env, NODE_OPTIONS: '' } });
+  let err = '';
   return new Promise((resolve, reject) => {
     child.stderr!.setEncoding('utf8');
     child.stderr!.on('data', (s: string) => {
-      agentErr += s;
-      if (agentErr.includes('agent listening on')) resolve(child);
+      err += s;
+      if (fd3 === undefined) agentErr += s;
+      if (err.includes('agent listening on')) resolve(child);
     });
-    child.once('exit', (code) => reject(new Error(`agent exited with ${code}: ${agentErr}`)));
+    child.once('exit', (code) => reject(new Error(`agent exited with ${code}: ${err}`)));
   });
 }
 
@@ -117,6 +120,29 @@ describe('nqc agent', () => {
     const e = nqc(d, ['agent', '--socket', join(d, 'run2', 's'), '-i', 'exposed.key']);
     expect(e.status).toBe(1);
     expect(e.stderr).toMatch(/exposed\.key is readable or writable by group or others: chmod 600 it/);
+  }, 180_000);
+
+  it('unlocks a passphrase-protected identity file once (--passphrase-fd); the commands then need no passphrase', async () => {
+    expect(nqc(d, ['keygen', '-o', 'carol.key', '--passphrase-fd', '3'], { passphrase: 'correct horse' }).status).toBe(0);
+    writeFileSync(join(d, 'carol.pub'), nqc(d, ['keygen', '-y', 'carol.key', '--passphrase-fd', '3'], { passphrase: 'correct horse' }).stdout);
+    writeFileSync(join(d, 'carol.pass'), 'correct horse\n', { mode: 0o600 });
+    const fd = openSync(join(d, 'carol.pass'), 'r');
+    let carol: ChildProcess;
+    try {
+      carol = await startAgent(['--socket', join(d, 'run3', 'agent.sock'), '-i', 'carol.key', '--passphrase-fd', '3'], fd);
+    } finally {
+      closeSync(fd);
+    }
+    try {
+      expect(nqc(d, ['encrypt', '-R', 'carol.pub', '-o', 'c.nqc', 'plain.bin']).status).toBe(0);
+      const r = nqc(d, ['decrypt', '-i', `agent:${join(d, 'run3', 'agent.sock')}`, 'c.nqc']);
+      expect(r.status).toBe(0);
+      expect(r.stdout.equals(plain)).toBe(true);
+    } finally {
+      carol.kill('SIGINT');
+      expect(await exited(carol)).toBe(0);
+    }
+    expect(existsSync(join(d, 'run3', 'agent.sock'))).toBe(false);
   }, 180_000);
 
   it('SIGTERM stops it cleanly (exit 0, socket removed); then -i agent: and -s agent: fail with a clear error, exit 1', async () => {
