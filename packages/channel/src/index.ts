@@ -62,7 +62,9 @@ export {
   MAX_VALIDITY_SECONDS,
   SIGNED_KEYS_MEDIA_TYPE,
   signKeyConfigs,
+  signKeyConfigsAsync,
   verifyKeyConfigs,
+  type KeyConfigSigner,
   type SignedKeyConfigs,
   type VerifyKeyConfigsOptions,
 } from './signed-config.js';

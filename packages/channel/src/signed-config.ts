@@ -53,6 +53,15 @@ function seconds(d: Date, name: string): number {
   return Math.floor(t / 1000);
 }
 
+/** The signed body (everything the signature covers), after the validity checks. */
+function signedBody(configs: readonly KeyConfig[], validity: { notBefore?: Date; notAfter: Date }): Uint8Array {
+  const nb = seconds(validity.notBefore ?? new Date(), 'notBefore');
+  const na = seconds(validity.notAfter, 'notAfter');
+  if (na <= nb || na - nb > MAX_VALIDITY_SECONDS) throw new NqcChannelError('ERR_CHANNEL_INVALID_INPUT', `validity must be 1 s..${MAX_VALIDITY_SECONDS} s, got ${na - nb} s`);
+  const keys = encodeKeyConfigs(configs);
+  return _concat(Uint8Array.of(VERSION), _u64(nb), _u64(na), _u16(keys.length), keys);
+}
+
 /**
  * Signs key configurations for `[notBefore, notAfter]`.
  * @example
@@ -62,13 +71,35 @@ function seconds(d: Date, name: string): number {
  * @throws {NqcChannelError} ERR_CHANNEL_INVALID_INPUT (bad dates, period over {@link MAX_VALIDITY_SECONDS})
  */
 export function signKeyConfigs(configs: readonly KeyConfig[], signer: Signer, validity: { notBefore?: Date; notAfter: Date }): Uint8Array {
-  const nb = seconds(validity.notBefore ?? new Date(), 'notBefore');
-  const na = seconds(validity.notAfter, 'notAfter');
-  if (na <= nb || na - nb > MAX_VALIDITY_SECONDS) throw new NqcChannelError('ERR_CHANNEL_INVALID_INPUT', `validity must be 1 s..${MAX_VALIDITY_SECONDS} s, got ${na - nb} s`);
-  const keys = encodeKeyConfigs(configs);
-  const body = _concat(Uint8Array.of(VERSION), _u64(nb), _u64(na), _u16(keys.length), keys);
+  const body = signedBody(configs, validity);
   const sig = signer.sign(body, { context: CONTEXT });
   return _concat(body, _u16(sig.length), sig);
+}
+
+/**
+ * A signer whose `sign` may answer asynchronously, e.g. a key held by the custody agent
+ * (`agentSigner(client)` of `@nqc/agents/custody`).
+ */
+export type KeyConfigSigner = {
+  /** Signs `message` under `options.context`. */
+  sign(message: Uint8Array, options: { context: Uint8Array }): Uint8Array | Promise<Uint8Array>;
+};
+
+/**
+ * {@link signKeyConfigs} with a signer that may be asynchronous: the server's signing key can stay in
+ * the custody agent's process. Same document, same checks; the signer's own errors pass through.
+ * @example
+ * ```ts
+ * const doc = await signKeyConfigsAsync([key.config], await agentSigner(agent), { notAfter });
+ * ```
+ * @throws {NqcChannelError} ERR_CHANNEL_INVALID_INPUT (bad dates, period over {@link MAX_VALIDITY_SECONDS}, a signer answer that is not 1-65535 bytes)
+ */
+export async function signKeyConfigsAsync(configs: readonly KeyConfig[], signer: KeyConfigSigner, validity: { notBefore?: Date; notAfter: Date }): Promise<Uint8Array> {
+  const body = signedBody(configs, validity);
+  const sig: unknown = await signer.sign(body, { context: CONTEXT });
+  if (!ArrayBuffer.isView(sig) || sig.byteLength < 1 || sig.byteLength > 0xffff) throw new NqcChannelError('ERR_CHANNEL_INVALID_INPUT', 'the signer did not return a signature');
+  const bytes = new Uint8Array(sig.buffer, sig.byteOffset, sig.byteLength);
+  return _concat(body, _u16(bytes.length), bytes);
 }
 
 /** Options of {@link verifyKeyConfigs}. */

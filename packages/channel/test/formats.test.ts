@@ -14,6 +14,7 @@ import {
   parseKeyConfig,
   parseKeyConfigs,
   signKeyConfigs,
+  signKeyConfigsAsync,
   StrikeRegister,
   verifyKeyConfigs,
 } from '../src/index.js';
@@ -115,6 +116,17 @@ describe('signed key configurations', () => {
     }
     expect(() => verifyKeyConfigs(Uint8Array.from([...doc, 0]), v, { now: t0 })).toThrow(expect.objectContaining({ code: 'ERR_CHANNEL_MALFORMED' }));
     expect(() => verifyKeyConfigs(new Uint8Array(70_000), v)).toThrow(expect.objectContaining({ code: 'ERR_CHANNEL_LIMIT' }));
+  });
+
+  it('an asynchronous signer (a key in the custody agent) makes a document that verifies; a bad answer is refused', async () => {
+    const k = await GatewayKey.generate();
+    const remote = { sign: (m: Uint8Array, o: { context: Uint8Array }) => new Promise<Uint8Array>((resolve) => setTimeout(() => resolve(server.sign(m, o)), 5)) };
+    const doc = await signKeyConfigsAsync([k.config], remote, { notBefore: t0, notAfter });
+    expect(verifyKeyConfigs(doc, server.verifyingKey(), { now: new Date('2026-12-02T00:00:00Z') }).configs).toEqual([k.config]);
+    await expect(signKeyConfigsAsync([k.config], { sign: async () => new Uint8Array(0) }, { notBefore: t0, notAfter })).rejects.toMatchObject({ code: 'ERR_CHANNEL_INVALID_INPUT' });
+    const boom = new Error('agent stopped');
+    await expect(signKeyConfigsAsync([k.config], { sign: () => Promise.reject(boom) }, { notBefore: t0, notAfter })).rejects.toBe(boom);
+    await expect(signKeyConfigsAsync([k.config], remote, { notBefore: notAfter, notAfter: t0 })).rejects.toMatchObject({ code: 'ERR_CHANNEL_INVALID_INPUT' });
   });
 
   it('refuses validity periods that are empty or too long', async () => {
