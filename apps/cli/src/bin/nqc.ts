@@ -10,10 +10,14 @@ const NDE_CLOSE_GRACE_MS = 10000;
 // Every signal a user or a supervisor sends to stop a process; temporary files and spools go first.
 // Then the ONNX worker threads are closed before exiting: exiting while one is inside session.run
 // aborts the process (exit 134, "terminate called after throwing an instance of 'Napi::Error'").
+// A repeated signal (a second Ctrl-C, a supervisor's retry) must not cut that short, or it aborts the
+// same way: it removes temporary outputs again and waits for the same close (at most the grace period).
+let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const) {
   process.on(signal, () => {
     removeAllPendingOutputs();
-    if (isInterrupted()) process.exit(ExitCode.interrupted); // a second signal: stop now
+    if (stopping) return; // the first signal's close exits with 130 once the workers stopped
+    stopping = true;
     markInterrupted();
     process.stderr.write('\nnqc: interrupted\n');
     const exit = () => process.exit(ExitCode.interrupted);

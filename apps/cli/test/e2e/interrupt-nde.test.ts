@@ -22,7 +22,7 @@ const waitFor = async (check: () => boolean, ms = 60_000) => {
  * backpressure), so that the neural layer is busy when the signal comes; sends `signal` once
  * `ready()` holds and at least 4 MiB went in.
  */
-async function interrupt(d: string, args: string[], input: Buffer, signal: NodeJS.Signals, ready: () => boolean) {
+async function interrupt(d: string, args: string[], input: Buffer, signal: NodeJS.Signals, ready: () => boolean, times = 1) {
   const child = spawn(process.execPath, [NQC_BIN, ...args], { cwd: d, stdio: ['pipe', 'ignore', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } });
   let stderr = '';
   child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
@@ -41,6 +41,11 @@ async function interrupt(d: string, args: string[], input: Buffer, signal: NodeJ
   void feed();
   await waitFor(() => gone || (fed >= 4 << 20 && ready()));
   child.kill(signal);
+  // Repeated signals (an impatient second Ctrl-C) while the workers are still closing.
+  for (let i = 1; i < times && !gone; i++) {
+    await new Promise((r) => setTimeout(r, 25 * i));
+    if (!gone) child.kill(signal);
+  }
   return { result: await exited, stderr: () => stderr };
 }
 
@@ -75,6 +80,29 @@ describe('interrupting nqc with the neural layer on', () => {
       expect(stderr()).not.toMatch(/Aborted|Napi::Error|terminate called/);
       expect(result).toEqual({ code: 130, sig: null });
       expect(existsSync(join(d, 'out.bin'))).toBe(false);
+      expect(readdirSync(d).sort()).toEqual(before);
+    }, 180_000);
+
+    // A second signal used to process.exit at once, under workers still inside session.run (exit 134).
+    it(`${signal} three times during decrypt: still exit 130 after the workers stopped, no abort`, async () => {
+      const d = workdir();
+      expect(nqc(d, ['keygen', '-o', 'k.key']).status).toBe(0);
+      const recipient = nqc(d, ['keygen', '-y', 'k.key']).stdout.toString().split('\n')[0]!;
+      writeFileSync(join(d, 'plain.bin'), randomBytes(24 << 20));
+      expect(nqc(d, ['encrypt', '-r', recipient, '-o', 'big.nqc', 'plain.bin']).status).toBe(0);
+      const envelope = readFileSync(join(d, 'big.nqc'));
+      const before = readdirSync(d).sort();
+      const { result, stderr } = await interrupt(
+        d,
+        ['decrypt', '-i', 'k.key', '-o', 'out.bin'],
+        envelope,
+        signal,
+        () => readdirSync(d).some((f) => f.includes('nqc-tmp')),
+        3,
+      );
+      expect(stderr()).not.toMatch(/Aborted|Napi::Error|terminate called/);
+      expect(result).toEqual({ code: 130, sig: null });
+      expect(stderr().match(/nqc: interrupted/g)).toHaveLength(1);
       expect(readdirSync(d).sort()).toEqual(before);
     }, 180_000);
   }
