@@ -62,6 +62,9 @@ const SYSTEM_ERRORS: Record<string, string> = {
  */
 export function describeError(error: unknown): { code: string; message: string; exitCode: number } {
   if (error instanceof CliError) return { code: error.code, message: error.message, exitCode: error.exitCode };
+  // An identity of the CLI's own (e.g. the passphrase prompt) failed inside core: report the CLI's error.
+  const cause = (error as { cause?: unknown } | null)?.cause;
+  if ((error as { code?: unknown } | null)?.code === 'ERR_CORE_IDENTITY_FAILED' && cause instanceof CliError) return describeError(cause);
   const e = (typeof error === 'object' && error !== null ? error : {}) as CodedError & { path?: unknown; syscall?: unknown };
   const code = typeof e.code === 'string' ? e.code : 'ERR_INTERNAL';
   if (code in SYSTEM_ERRORS) {

@@ -1,5 +1,7 @@
 // The `nqc` executable: wires the real process into runCli, cleans temporary outputs on signals.
-import { runCli } from '../main.js';
+// Only light modules are imported statically: a passphrase prompt the command line needs is shown
+// (echo off) before the command and the crypto layers load (see startEarlyPassphrase).
+import { cancelEarlyPassphrase, startEarlyPassphrase } from '../io/passphrase.js';
 import { removeAllPendingOutputs } from '../io/atomic-output.js';
 import { isInterrupted, markInterrupted } from '../io/cleanup.js';
 import { ExitCode } from '../errors.js';
@@ -42,6 +44,8 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   throw error;
 });
 
+startEarlyPassphrase(process.argv.slice(2));
+const { runCli } = await import('../main.js');
 const code = await runCli(process.argv.slice(2), {
   stdin: process.stdin,
   stdout: process.stdout,
@@ -49,4 +53,5 @@ const code = await runCli(process.argv.slice(2), {
   debug: false,
   cwd: process.cwd(),
 });
+cancelEarlyPassphrase();
 process.exitCode = isInterrupted() ? ExitCode.interrupted : code;

@@ -15,6 +15,7 @@ import { loadIdentities, parseFd } from '../keys.js';
 import { readVerifyingKeys, repeatable } from '../recipients.js';
 import { ndeOption, type NdeFlag } from './options.js';
 import { decryptCheckingHe } from '../he/decrypt-checked.js';
+import { passphraseIdentity } from '../passphrase-identity.js';
 
 interface DecryptFlags {
   identity?: string[];
@@ -36,23 +37,24 @@ interface DecryptFlags {
 export function registerDecrypt(program: Command, ctx: CliContext): void {
   program
     .command('decrypt')
-    .description('decrypt an envelope (binary or armored) with your identities')
+    .description('decrypt an envelope (binary or armored) with your identities, or with its passphrase (asked for when the envelope was encrypted with -p)')
     .argument('[INPUT]', 'envelope to decrypt (default: stdin)')
     .option('-i, --identity <FILE>', 'identity file to decrypt with (- for stdin; agent: or agent:SOCKET for the nqc agent); repeatable', repeatable)
     .option('--verify <KEY>', 'first require a valid signature by this verifying key (nqc-pub-... or a file holding one); repeatable', repeatable)
     .option('-o, --output <FILE>', 'write the plaintext to FILE (atomically) instead of stdout')
     .option('-f, --force', 'overwrite an existing output file')
-    .option('--passphrase-fd <N>', 'read identity passphrases from file descriptor N', parseFd)
+    .option('--passphrase-fd <N>', 'read the passphrase (of a passphrase envelope, or of the identity files) from file descriptor N', parseFd)
     .option('--he-key <FILE>', 'records: also decrypt the HE fields with this HE key file (nqc he keygen) and refuse, writing nothing, if they disagree with the JSON')
     .addOption(ndeOption())
     .action(async (input: string | undefined, flags: DecryptFlags) => {
-      if (!flags.identity?.length) throw usageError('no identity: give at least one -i IDENTITY_FILE');
-      if ((input === undefined || input === '-') && [...flags.identity, ...(flags.verify ?? [])].includes('-')) {
+      // Without -i only a passphrase can open the envelope: asked for when its header has a scrypt stanza.
+      if ((input === undefined || input === '-') && [...(flags.identity ?? []), ...(flags.verify ?? [])].includes('-')) {
         throw usageError('stdin cannot hold both the envelope and a key: give the envelope as a file');
       }
       const identities = [];
-      for (const path of flags.identity) identities.push(...(await loadIdentities(ctx, path, flags.passphraseFd)));
-      if (identities.length === 0) throw new CliError('ERR_CLI_KEY_FILE', 'the identity files hold no decryption key');
+      for (const path of flags.identity ?? []) identities.push(...(await loadIdentities(ctx, path, flags.passphraseFd)));
+      if (flags.identity?.length && identities.length === 0) throw new CliError('ERR_CLI_KEY_FILE', 'the identity files hold no decryption key');
+      identities.push(passphraseIdentity({ fd: flags.passphraseFd, withIdentities: Boolean(flags.identity?.length) }));
       const requireSigner = await readVerifyingKeys(ctx, flags.verify);
       if (flags.heKey !== undefined) {
         // Records: read whole (bounded), HE fields checked against the JSON before anything is written.

@@ -10,6 +10,8 @@ import { claimStdin, openInput, openOutput } from '../io/streams.js';
 import { loadIdentityFile, parseFd } from '../keys.js';
 import { collectRecipients, repeatable } from '../recipients.js';
 import { aeadOption, ndeOption, type NdeFlag } from './options.js';
+import { PassphraseRecipient } from '@nqc/pql';
+import { ENCRYPT_PROMPTS, readPassphrase } from '../io/passphrase.js';
 import type { SigningKey } from '@nqc/pql';
 import type { AgentSigner } from '@nqc/agents/custody';
 import { agentSigningKey, isAgentRef } from '../agent/client.js';
@@ -25,6 +27,7 @@ interface EncryptFlags {
   nde: NdeFlag;
   aead: 'chacha20-poly1305' | 'aes-256-gcm';
   passphraseFd?: number;
+  passphrase?: boolean;
   he?: string;
   field?: string[];
 }
@@ -36,6 +39,22 @@ export async function loadSigner(ctx: CliContext, path: string, passphraseFd: nu
   const key = signingKeys[0];
   if (key === undefined) throw new CliError('ERR_CLI_KEY_FILE', `no signing key in identity file ${path}`);
   return key;
+}
+
+/** The recipients named by `-r`, `-R` and `-i` (the recipients of identity files, e.g. yourself). */
+async function recipientsOf(ctx: CliContext, flags: EncryptFlags): Promise<string[]> {
+  const own: string[] = [];
+  for (const path of flags.identity ?? []) {
+    const { identities } = await loadIdentityFile(ctx, path, flags.passphraseFd);
+    if (identities.length === 0) throw new CliError('ERR_CLI_KEY_FILE', `no decryption key in identity file ${path}`);
+    own.push(...identities.map((identity) => identity.recipient().toString()));
+  }
+  return collectRecipients(ctx, [...(flags.recipient ?? []), ...own], flags.recipientsFile, '-i IDENTITY');
+}
+
+/** `-p`: the passphrase, asked twice on the terminal (shown early, see startEarlyPassphrase) or read from `--passphrase-fd`. */
+async function passphraseRecipient(fd: number | undefined): Promise<PassphraseRecipient> {
+  return new PassphraseRecipient(await readPassphrase({ fd, prompt: ENCRYPT_PROMPTS[0], confirm: true, purpose: 'encrypt' }));
 }
 
 /** `nqc encrypt`: plaintext (file or stdin) to an envelope (file or stdout), streamed. */
@@ -51,20 +70,18 @@ export function registerEncrypt(program: Command, ctx: CliContext): void {
     .option('-a, --armor', 'write ASCII-armored (PEM-style) output')
     .option('-o, --output <FILE>', 'write to FILE (atomically) instead of stdout')
     .option('-f, --force', 'overwrite an existing output file')
-    .option('--passphrase-fd <N>', 'read identity passphrases (-i, -s) from file descriptor N', parseFd)
+    .option('-p, --passphrase', 'encrypt to a passphrase (scrypt) instead of recipients: asked twice on the terminal (or read from --passphrase-fd); it must be the only recipient')
+    .option('--passphrase-fd <N>', 'read the passphrase (-p, or of the -i / -s identity files) from file descriptor N', parseFd)
     .option('--he <KEYFILE>', 'records: INPUT is JSON (an object, or an array for a dataset); also HE-encrypt the numeric fields of this HE key file (see nqc he keygen)')
     .option('--field <PATH>', 'with --he: HE-encrypt only these fields of the key file\'s schema; repeatable', repeatable)
     .addOption(ndeOption())
     .addOption(aeadOption())
     .action(async (input: string | undefined, flags: EncryptFlags) => {
       if (flags.field !== undefined && flags.he === undefined) throw usageError('--field needs --he KEYFILE (the HE key file from nqc he keygen)');
-      const own: string[] = [];
-      for (const path of flags.identity ?? []) {
-        const { identities } = await loadIdentityFile(ctx, path, flags.passphraseFd);
-        if (identities.length === 0) throw new CliError('ERR_CLI_KEY_FILE', `no decryption key in identity file ${path}`);
-        own.push(...identities.map((identity) => identity.recipient().toString()));
+      if (flags.passphrase && (flags.recipient?.length || flags.recipientsFile?.length || flags.identity?.length)) {
+        throw usageError('-p encrypts to a passphrase alone: do not combine it with -r, -R or -i (a passphrase must be the only recipient)');
       }
-      const recipients = await collectRecipients(ctx, [...(flags.recipient ?? []), ...own], flags.recipientsFile, '-i IDENTITY');
+      const recipients = flags.passphrase ? [await passphraseRecipient(flags.passphraseFd)] : await recipientsOf(ctx, flags);
       const signer = flags.sign !== undefined ? await loadSigner(ctx, flags.sign, flags.passphraseFd) : undefined;
       if (flags.he !== undefined) {
         await encryptRecords(ctx, input, flags, { recipients, signer });
@@ -95,7 +112,7 @@ async function encryptRecords(
   ctx: CliContext,
   input: string | undefined,
   flags: EncryptFlags,
-  keys: { recipients: string[]; signer: Awaited<ReturnType<typeof loadSigner>> | undefined },
+  keys: { recipients: (string | PassphraseRecipient)[]; signer: Awaited<ReturnType<typeof loadSigner>> | undefined },
 ): Promise<void> {
   if (input === undefined || input === '-') claimStdin(ctx, 'the input');
   const text = await readBoundedText(input ?? '-', { max: MAX_RECORDS_INPUT, what: 'JSON input', code: 'ERR_CLI_RECORD', stdin: ctx.stdin });

@@ -7,7 +7,7 @@ import { escapeForTerminal } from '../io/terminal.js';
 import { loadIdentities, parseFd } from '../keys.js';
 import { collectRecipients, readVerifyingKeys, repeatable } from '../recipients.js';
 import { loadSigner } from './encrypt.js';
-import { ndeOption, type NdeFlag } from './options.js';
+import { rotateNdeOption, type NdeFlag } from './options.js';
 
 interface LifecycleFlags {
   identity?: string[];
@@ -105,9 +105,9 @@ export function registerLifecycle(program: Command, ctx: CliContext): void {
     .option('-s, --sign <IDENTITY>', 'sign the new envelope with this identity file\'s signing key, or agent:[KEYID] for the nqc agent\'s (needs --verify: nqc signs only content whose signature it verified)')
     .option('--drop-signature', 'drop the signature of a signed envelope instead of verifying and re-signing it')
     .option('--unsigned', 'same as --drop-signature')
-    // rotate keeps the envelope's suite: the neural layer stays on or off as it was.
-    .addOption(ndeOption(false))
-    .action(async (input: string, flags: LifecycleFlags & { sign?: string; dropSignature?: boolean; unsigned?: boolean; nde: Exclude<NdeFlag, 'off'> }) => {
+    // rotate keeps the envelope's suite (the neural layer stays on or off as it was) unless --nde off.
+    .addOption(rotateNdeOption())
+    .action(async (input: string, flags: LifecycleFlags & { sign?: string; dropSignature?: boolean; unsigned?: boolean; nde: NdeFlag }) => {
       checkDestination(flags);
       const drop = Boolean(flags.dropSignature || flags.unsigned);
       if (flags.sign !== undefined && drop) throw usageError('give either -s IDENTITY or --drop-signature, not both');
@@ -122,6 +122,8 @@ export function registerLifecycle(program: Command, ctx: CliContext): void {
       }
       const signer = flags.sign !== undefined ? await loadSigner(ctx, flags.sign, flags.passphraseFd) : drop ? null : undefined;
       const out = destination(input, flags);
-      await run(out, (tmp) => rotateDataKeyFile(input, tmp, { identities, recipients, signer, requireSigner, nde: flags.nde }));
+      // --nde off: the new envelope has no neural layer (the old one is still opened with 'auto').
+      const nde = flags.nde === 'off' ? { nde: 'auto' as const, newNde: 'off' as const } : { nde: flags.nde, newNde: 'keep' as const };
+      await run(out, (tmp) => rotateDataKeyFile(input, tmp, { identities, recipients, signer, requireSigner, ...nde }));
     });
 }

@@ -120,7 +120,7 @@ describe('nqc encrypt / decrypt', () => {
 
   it('needs a recipient and an identity, and says so', () => {
     expect(nqc(d, ['encrypt', 'plain.bin']).stderr).toBe('nqc: no recipients: give at least one -r RECIPIENT, -R FILE or -i IDENTITY\n');
-    expect(nqc(d, ['decrypt', 'two.nqc']).stderr).toBe('nqc: no identity: give at least one -i IDENTITY_FILE\n');
+    expect(nqc(d, ['decrypt', 'two.nqc']).stderr).toBe('nqc: no identity: the envelope is not encrypted to a passphrase; give -i IDENTITY_FILE\n');
     const bad = nqc(d, ['encrypt', '-r', 'nqc-xwing-1qqqq', 'plain.bin']);
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/^nqc: [^\n]+\n$/);
