@@ -15,7 +15,7 @@ if (!Number.isSafeInteger(port) || port < 0 || port > 65535) {
   process.exit(2);
 }
 const store = new SqliteStore(dataDir);
-const app = await buildServer({ store, logger: { level: process.env['LOG_LEVEL'] ?? 'info' }, pageDir: fileURLToPath(new URL('../dist-page', import.meta.url)) });
+const app = await buildServer({ store, logger: { level: process.env['LOG_LEVEL'] ?? 'info' }, pageDir: fileURLToPath(new URL('./page', import.meta.url)) });
 const stop = async () => {
   await app.close();
   store.close();

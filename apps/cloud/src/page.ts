@@ -1,6 +1,8 @@
 /**
- * Serves the built browser page (`dist-page/`) from a fixed list of files, with a strict
- * Content-Security-Policy: scripts from this origin only, WebAssembly allowed (SEAL), no inline script.
+ * Serves the built browser page (`dist/page/`) from a fixed list of files, with a strict
+ * Content-Security-Policy: scripts from this origin only, no inline script; WebAssembly and `eval` are
+ * allowed because SEAL's emscripten/embind glue compiles functions with `new Function` (the page fails
+ * with `ERR_SHE_SEAL_FATAL` without `'unsafe-eval'`, checked in Chromium).
  * @module
  */
 import { readFileSync } from 'node:fs';
@@ -22,7 +24,7 @@ const FILES: Record<string, string> = {
   '/style.css': 'style.css',
 };
 
-const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+const CSP = "default-src 'self'; script-src 'self' 'unsafe-eval' 'wasm-unsafe-eval'; worker-src 'self'; connect-src 'self' data:; img-src 'self' data:; style-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
 /**
  * Registers `GET` routes for the page files found in `dir` (read once, at start).

@@ -26,7 +26,7 @@ export interface CloudServerOptions {
   readonly maxWriters?: number;
   /** fastify's logger option (default: off). Request bodies are never logged. */
   readonly logger?: FastifyServerOptions['logger'];
-  /** Directory of the built browser page (`dist-page`); `undefined`: no page served. */
+  /** Directory of the built browser page (`dist/page`); `undefined`: no page served. */
   readonly pageDir?: string | undefined;
 }
 
