@@ -17,6 +17,7 @@ export type CloudErrorCode =
   | 'ERR_CLOUD_UNENROLLED_WRITER'
   | 'ERR_CLOUD_KEY_MISMATCH'
   | 'ERR_CLOUD_NO_DATA'
+  | 'ERR_CLOUD_OVERFLOW'
   | 'ERR_CLOUD_INTERNAL';
 
 const STATUS: Record<CloudErrorCode, number> = {
@@ -30,6 +31,7 @@ const STATUS: Record<CloudErrorCode, number> = {
   ERR_CLOUD_UNENROLLED_WRITER: 403,
   ERR_CLOUD_KEY_MISMATCH: 422,
   ERR_CLOUD_NO_DATA: 409,
+  ERR_CLOUD_OVERFLOW: 422,
   ERR_CLOUD_INTERNAL: 500,
 };
 

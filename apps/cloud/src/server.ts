@@ -201,6 +201,8 @@ export async function buildServer(opts: CloudServerOptions): Promise<FastifyInst
       const info = errorInfo(err);
       store.audit('aggregate.fail', d.id, { op, path, code: info.code });
       if (info.code === 'ERR_CORE_HE_FIELD') throw new NqcCloudError('ERR_CLOUD_BAD_REQUEST', `no HE field "${path}" in this dataset`, info.code);
+      // The declared ranges times the record count exceed the plain modulus: a property of the query.
+      if (info.code === 'ERR_SHE_OVERFLOW') throw new NqcCloudError('ERR_CLOUD_OVERFLOW', `${op} of "${path}" could overflow: ${info.message}`, info.code);
       throw envelopeError(err, 'a stored envelope');
     }
     const serverMs = Math.round((performance.now() - started) * 10) / 10;

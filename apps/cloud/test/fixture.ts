@@ -1,9 +1,9 @@
 // The owner's side for the server tests: keys made here, never sent; envelopes made with @nqc/core.
 import { encryptDataset, generateIdentity, generateSigningKey, type JsonObject } from '@nqc/core/node';
-import { defineSchema, HeClient, HeKeySet } from '@nqc/she';
+import { defineSchema, HeClient, HeKeySet, type FieldSpec } from '@nqc/she';
 import { buildServer } from '../src/server.js';
 import { SqliteStore } from '../src/sqlite-store.js';
-import { PATIENT_FIELDS, type Patient } from '../src/patients.js';
+import { PATIENT_FIELDS } from '../src/patients.js';
 
 export interface Owner {
   keys: HeKeySet;
@@ -11,17 +11,17 @@ export interface Owner {
   bundle: Uint8Array;
   identity: ReturnType<typeof generateIdentity>;
   signer: ReturnType<typeof generateSigningKey>;
-  seal(records: readonly Patient[], signer?: ReturnType<typeof generateSigningKey> | null): Promise<Uint8Array>;
+  seal(records: readonly JsonObject[], signer?: ReturnType<typeof generateSigningKey> | null): Promise<Uint8Array>;
 }
 
-export async function makeOwner(): Promise<Owner> {
+export async function makeOwner(fields: readonly FieldSpec[] = PATIENT_FIELDS): Promise<Owner> {
   const keys = await HeKeySet.generate('bfv-n4096');
-  const he = await HeClient.create(keys, defineSchema([...PATIENT_FIELDS]));
+  const he = await HeClient.create(keys, defineSchema([...fields]));
   const bundle = await (await keys.evaluationBundle()).encode();
   const identity = generateIdentity();
   const signer = generateSigningKey();
-  const seal = (records: readonly Patient[], by: ReturnType<typeof generateSigningKey> | null = signer) =>
-    encryptDataset(records as readonly JsonObject[], { recipients: [identity.recipient().toString()], he, nde: 'off', ...(by ? { signer: by } : {}) });
+  const seal = (records: readonly JsonObject[], by: ReturnType<typeof generateSigningKey> | null = signer) =>
+    encryptDataset(records, { recipients: [identity.recipient().toString()], he, nde: 'off', ...(by ? { signer: by } : {}) });
   return { keys, he, bundle, identity, signer, seal };
 }
 

@@ -129,6 +129,22 @@ describe('refusals: clear error, nothing stored, the server keeps serving', () =
   }, 120_000);
 });
 
+describe('a sum that could overflow the plain modulus', () => {
+  test('is refused with ERR_CLOUD_OVERFLOW (422), not reported as a malformed envelope', async () => {
+    const big = await makeOwner([{ path: 'amount', type: 'integer', min: 0, max: 2 ** 38 }]);
+    const created = await server.app.inject({ method: 'POST', url: '/api/datasets', payload: { writers: [big.signer.verifyingKey().toString()], bundle: b64(big.bundle) } });
+    const id = created.json<{ id: string }>().id;
+    const env = await big.seal([{ amount: 1 }, { amount: 2 }, { amount: 3 }]);
+    const up = await server.app.inject({ method: 'POST', url: `/api/datasets/${id}/envelopes`, headers: { 'content-type': 'application/octet-stream' }, payload: env });
+    expect(up.statusCode).toBe(201);
+    const res = await server.app.inject({ method: 'POST', url: `/api/datasets/${id}/aggregate`, payload: { op: 'sum', path: 'amount' } });
+    expect(res.statusCode).toBe(422);
+    expect(errorOf(res)).toMatchObject({ code: 'ERR_CLOUD_OVERFLOW', detail: 'ERR_SHE_OVERFLOW' });
+    expect((await server.app.inject({ method: 'POST', url: `/api/datasets/${id}/aggregate`, payload: { op: 'count', path: 'amount' } })).json<{ result: { value: number } }>().result.value).toBe(3);
+    big.keys.dispose();
+  }, 240_000);
+});
+
 describe('no endpoint accepts a secret key', () => {
   test('an HE secret key set as the bundle is refused (422), a signing secret key as a writer too', async () => {
     const secret = await owner.keys.encode();
@@ -141,6 +157,6 @@ describe('no endpoint accepts a secret key', () => {
     expect(errorOf(r2).code).toBe('ERR_CLOUD_BAD_WRITER');
     expect(JSON.stringify(r2.json())).not.toContain(owner.signer.toString().slice(0, 30));
     const list = (await server.app.inject({ url: '/api/datasets' })).json<{ datasets: unknown[] }>().datasets;
-    expect(list).toHaveLength(1);
+    expect(list).toHaveLength(2);
   }, 120_000);
 });
