@@ -44,13 +44,17 @@ function peakRss(body: string): number {
       await d.done;
       if (out !== 128 << 20) throw new Error('wrong length ' + out);`);
     console.log(`128 MiB, 16 MiB chunks, NDE auto: peak RSS encrypt ${enc.toFixed(0)} MiB, decrypt ${dec.toFixed(0)} MiB`);
-    // Before the fix: ~1,390 MiB encrypt, ~1,180 MiB decrypt (the whole payload and more). After:
-    // 198-388 MiB decrypt and 326-354 MiB encrypt in runs on a loaded 2-core machine, of which ~135 MiB
-    // is Node + the ONNX runtime and its two workers and ~125-180 MiB the ONNX backend's own working set
-    // for 16 MiB chunks (README, Memory). The issue's 300 MiB target is NOT asserted: it is not met
-    // reliably (the rest is in @nqc/nde). This bound catches the payload-sized buffering coming back
-    // (128 MiB of payload, and it must not grow with the input) without failing on allocator noise.
-    expect(dec).toBeLessThan(480);
-    expect(enc).toBeLessThan(560);
+    // Before issue 9: ~1,390 MiB encrypt, ~1,180 MiB decrypt (the whole payload and more). With the
+    // envelope bounded in bytes: 198-388 MiB decrypt, 326-354 MiB encrypt (~66 MiB of that was
+    // onnxruntime's working set for one 16 MiB session.run). With @nqc/nde's 1 MiB segments and prompt
+    // buffer release: 182-287 MiB decrypt, 243-295 MiB encrypt on a loaded 2-core machine (README,
+    // Memory), of which ~135 MiB is Node + the ONNX runtime and its two workers. Decryption (the
+    // issue's case: the sender picks the chunk size) is held to the issue's 300 MiB. Encryption in this
+    // child peaks at 292-295 MiB (its generated source; 243-246 MiB from a file): too close to 300 to
+    // assert it without flakiness, so 330 catches a chunk-sized regression (what is left is the
+    // container's sequential encrypt path, which holds the pending input, the chunk, its NDE output and
+    // its sealed bytes at once).
+    expect(dec).toBeLessThan(300);
+    expect(enc).toBeLessThan(330);
   }, 600_000);
 });
