@@ -7,6 +7,7 @@ import { _deriveParams, _wipeParams } from '../src/derive.js';
 import { _createInlineRunner } from '../src/onnx/runner.js';
 import { _loadModel } from '../src/onnx/runtime.js';
 import { _runSegmented, _SEGMENT_BLOCKS } from '../src/onnx/segment.js';
+import { _selfTest } from '../src/onnx/backend.js';
 
 const key = Uint8Array.from({ length: 32 }, (_, i) => (i * 37 + 11) & 0xff);
 const salt = new TextEncoder().encode('segment test');
@@ -53,6 +54,27 @@ describe('segmented ONNX runs equal the reference', () => {
     } finally {
       _wipeParams(params);
       await runner.close();
+    }
+  }, 300_000);
+
+  it('the self-test refuses a session whose state probe is wrong (segmented path only)', async () => {
+    const real = await _createInlineRunner(await _loadModel());
+    try {
+      await expect(_selfTest(real)).resolves.toBeUndefined();
+      // Corrupts one byte of the last block of every probe run (second layer 60 * I, zero points 0):
+      // unsegmented runs are untouched, so only the segmented known-answer check can catch it.
+      const faulty = {
+        run: async (job: Parameters<typeof real.run>[0]) => {
+          const probe = job.w2[0] === 60 && job.w2[1] === 0 && job.z2.every((b) => b === 0);
+          const out = await real.run(job);
+          if (probe) out[out.length - 1]! ^= 1;
+          return out;
+        },
+        close: () => real.close(),
+      };
+      await expect(_selfTest(faulty)).rejects.toMatchObject({ code: 'ERR_NDE_SELF_TEST_FAILED', message: expect.stringContaining('in segments') });
+    } finally {
+      await real.close();
     }
   }, 300_000);
 });
