@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Speed of the cloud app's fast path: N made-up patients encrypted into ONE signed column-packed
 // envelope (owner side, Node), uploaded to the real server over HTTP (SQLite in a temporary
-// directory), then sum(age) and mean(bill) computed by the server and decrypted by the owner.
+// directory), then sum(age) and mean(stay) computed by the server and decrypted by the owner.
 // `node bench/speed.mjs [N ...]` (default 10000 100000); build first. Prints one JSON line per N.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -41,12 +41,12 @@ try {
     const sum = await post(`/api/datasets/${id}/aggregate`, { op: 'sum', path: 'age' });
     const age = decryptAggregate(decodeCiphertext(new Uint8Array(Buffer.from(sum.result.ciphertext, 'base64'))), he);
     const sumRoundTripMs = ms(t2);
-    const mean = await post(`/api/datasets/${id}/aggregate`, { op: 'mean', path: 'bill' });
+    const mean = await post(`/api/datasets/${id}/aggregate`, { op: 'mean', path: 'stay' });
     const exact = age === patients.reduce((a, p) => a + p.age, 0);
     console.log(JSON.stringify({
       records: n, envelopeBytes: env.byteLength, plaintextJsonBytes: Buffer.byteLength(JSON.stringify(patients)),
       encryptMs, uploadAndCheckMs: uploadMs, sumServerMs: sum.timings.serverMs, sumRoundTripWithDecryptMs: sumRoundTripMs,
-      meanServerMs: mean.timings.serverMs, endToEndMs: encryptMs + uploadMs + sumRoundTripMs, sumExact: exact,
+      meanStayServerMs: mean.timings.serverMs, endToEndMs: encryptMs + uploadMs + sumRoundTripMs, sumExact: exact,
     }));
   }
 } finally {

@@ -129,6 +129,19 @@ describe('refusals: clear error, nothing stored, the server keeps serving', () =
   }, 120_000);
 });
 
+describe('the aggregate checks signatures again', () => {
+  test('an unsigned envelope written into the store behind the server\'s back makes the aggregate refuse (403)', async () => {
+    const created = await server.app.inject({ method: 'POST', url: '/api/datasets', payload: { writers: [owner.signer.verifyingKey().toString()], bundle: b64(owner.bundle) } });
+    const id = created.json<{ id: string }>().id;
+    expect((await server.app.inject({ method: 'POST', url: `/api/datasets/${id}/envelopes`, headers: { 'content-type': 'application/octet-stream' }, payload: await owner.seal(patients.slice(0, 4)) })).statusCode).toBe(201);
+    const sneaked = await owner.seal(patients.slice(0, 4), null);
+    server.store.putEnvelope({ id: 'sneaked', datasetId: id, size: sneaked.length, sha256: '00', signer: 'none', fields: ['age'], records: 4, createdAt: new Date().toISOString() }, sneaked);
+    const res = await server.app.inject({ method: 'POST', url: `/api/datasets/${id}/aggregate`, payload: { op: 'sum', path: 'age' } });
+    expect(res.statusCode).toBe(403);
+    expect(errorOf(res).code).toBe('ERR_CLOUD_UNENROLLED_WRITER');
+  }, 240_000);
+});
+
 describe('a sum that could overflow the plain modulus', () => {
   test('is refused with ERR_CLOUD_OVERFLOW (422), not reported as a malformed envelope', async () => {
     const big = await makeOwner([{ path: 'amount', type: 'integer', min: 0, max: 2 ** 38 }]);
@@ -157,6 +170,6 @@ describe('no endpoint accepts a secret key', () => {
     expect(errorOf(r2).code).toBe('ERR_CLOUD_BAD_WRITER');
     expect(JSON.stringify(r2.json())).not.toContain(owner.signer.toString().slice(0, 30));
     const list = (await server.app.inject({ url: '/api/datasets' })).json<{ datasets: unknown[] }>().datasets;
-    expect(list).toHaveLength(2);
+    expect(list).toHaveLength(3);
   }, 120_000);
 });
