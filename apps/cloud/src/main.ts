@@ -4,6 +4,7 @@
  * @module
  */
 import { fileURLToPath } from 'node:url';
+import { SecurityManager } from '@nqc/agents';
 import { buildServer } from './server.js';
 import { SqliteStore } from './sqlite-store.js';
 
@@ -15,9 +16,13 @@ if (!Number.isSafeInteger(port) || port < 0 || port > 65535) {
   process.exit(2);
 }
 const store = new SqliteStore(dataDir);
-const app = await buildServer({ store, logger: { level: process.env['LOG_LEVEL'] ?? 'info' }, pageDir: fileURLToPath(new URL('./page', import.meta.url)) });
+// The manager's pools are not used yet (SEAL runs in a worker thread per dataset): it serves
+// /metrics and /status and meters the cloud.check and cloud.aggregate operations.
+const manager = await SecurityManager.create({ pools: { pq: false, he: false, bulk: false } });
+const app = await buildServer({ store, manager, logger: { level: process.env['LOG_LEVEL'] ?? 'info' }, pageDir: fileURLToPath(new URL('./page', import.meta.url)) });
 const stop = async () => {
   await app.close();
+  await manager.close();
   store.close();
   process.exit(0);
 };

@@ -8,6 +8,8 @@ import { aggregate, errorInfo, extractHeFields, inspect, verifySignature } from 
 import { parseVerifyingKey } from '@nqc/pql';
 import { encodeCiphertext, type HeCiphertext, type HeMean } from '@nqc/she';
 import { HeWorkerEvaluator } from '@nqc/she/node';
+import type { SecurityManager } from '@nqc/agents';
+import { agentsPlugin, type AgentsPluginOptions } from '@nqc/agents/fastify';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { fromBase64, hexExcerpt, newId, sha256Hex, toBase64 } from './codec.js';
 import { envelopeError, NqcCloudError, type ErrorBody } from './errors.js';
@@ -28,6 +30,15 @@ export interface CloudServerOptions {
   readonly logger?: FastifyServerOptions['logger'];
   /** Directory of the built browser page (`dist/page`); `undefined`: no page served. */
   readonly pageDir?: string | undefined;
+  /**
+   * An `@nqc/agents` security manager: when given, upload checks and aggregates are performed as
+   * its `cloud.check` / `cloud.aggregate` operations (counted and timed in its Prometheus metrics),
+   * and `GET /metrics` and `GET /status` are served by `agentsPlugin`, with its load shedding.
+   * The caller closes the manager.
+   */
+  readonly manager?: SecurityManager | undefined;
+  /** `agentsPlugin`'s `underPressure` option (with `manager`). Default: the plugin's. */
+  readonly underPressure?: AgentsPluginOptions['underPressure'];
 }
 
 const OPS = new Set(['sum', 'mean', 'count']);
@@ -101,6 +112,16 @@ export async function buildServer(opts: CloudServerOptions): Promise<FastifyInst
     await Promise.all(all.map(async (p) => (await p.catch(() => undefined))?.close()));
   });
 
+  // With a manager, the two CPU-heavy steps are its operations (metrics per op and outcome); they
+  // run here, SEAL in the dataset's worker thread (the agents' he pool has no requireSigners).
+  const { manager } = opts;
+  const perform = <T>(op: 'cloud.check' | 'cloud.aggregate', task: () => Promise<T>): Promise<T> =>
+    manager ? (manager.perform(op, task) as Promise<T>) : task();
+  if (manager) {
+    manager.register({ name: 'cloud', capabilities: ['cloud.check', 'cloud.aggregate'], perform: async (_op, task) => (task as () => Promise<unknown>)() });
+    await app.register(agentsPlugin, { manager, ...(opts.underPressure === undefined ? {} : { underPressure: opts.underPressure }) });
+  }
+
   app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer', bodyLimit: maxEnvelopeBytes }, (_req, body, done) => done(null, body));
 
   app.setErrorHandler((err: Error & { code?: string; statusCode?: number }, req, reply) => {
@@ -166,7 +187,7 @@ export async function buildServer(opts: CloudServerOptions): Promise<FastifyInst
     if (!Buffer.isBuffer(req.body)) throw new NqcCloudError('ERR_CLOUD_UNSUPPORTED_MEDIA', 'expected one envelope as application/octet-stream');
     const bytes = new Uint8Array(req.body);
     try {
-      const meta = await checkEnvelope(d, bytes);
+      const meta = await perform('cloud.check', () => checkEnvelope(d, bytes));
       store.putEnvelope(meta, bytes);
       store.audit('envelope.store', d.id, { envelope: meta.id, bytes: meta.size, fields: meta.fields, records: meta.records, signer: meta.signer.slice(0, 24) });
       return await reply.status(201).send({ ...meta, signerEnrolled: true, hexExcerpt: hexExcerpt(bytes) });
@@ -196,7 +217,7 @@ export async function buildServer(opts: CloudServerOptions): Promise<FastifyInst
     let result: HeCiphertext | HeMean | number;
     try {
       const evaluator = await evaluatorOf(d);
-      result = await aggregate(store.envelopes(d.id), { op: op as 'sum' | 'mean' | 'count', path, evaluator, requireSigners: [...d.writers] });
+      result = await perform('cloud.aggregate', () => aggregate(store.envelopes(d.id), { op: op as 'sum' | 'mean' | 'count', path, evaluator, requireSigners: [...d.writers] }));
     } catch (err) {
       const info = errorInfo(err);
       store.audit('aggregate.fail', d.id, { op, path, code: info.code });
