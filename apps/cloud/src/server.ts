@@ -187,6 +187,8 @@ export async function buildServer(opts: CloudServerOptions): Promise<FastifyInst
     if (!Buffer.isBuffer(req.body)) throw new NqcCloudError('ERR_CLOUD_UNSUPPORTED_MEDIA', 'expected one envelope as application/octet-stream');
     const bytes = new Uint8Array(req.body);
     try {
+      // A replayed upload would be summed twice: the same bytes are stored once per dataset.
+      if (store.hasEnvelope(d.id, sha256Hex(bytes))) throw new NqcCloudError('ERR_CLOUD_DUPLICATE', 'this envelope is already stored in the dataset (a replayed upload?)');
       const meta = await perform('cloud.check', () => checkEnvelope(d, bytes));
       store.putEnvelope(meta, bytes);
       store.audit('envelope.store', d.id, { envelope: meta.id, bytes: meta.size, fields: meta.fields, records: meta.records, signer: meta.signer.slice(0, 24) });

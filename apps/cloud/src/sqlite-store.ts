@@ -16,6 +16,7 @@ CREATE TABLE IF NOT EXISTS envelopes (
   sha256 TEXT NOT NULL, signer TEXT NOT NULL, fields TEXT NOT NULL, records INTEGER NOT NULL,
   created_at TEXT NOT NULL, bytes BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS envelopes_by_dataset ON envelopes(dataset_id, created_at);
+CREATE UNIQUE INDEX IF NOT EXISTS envelopes_once ON envelopes(dataset_id, sha256);
 CREATE TABLE IF NOT EXISTS audit (
   seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, action TEXT NOT NULL,
   dataset_id TEXT, detail TEXT NOT NULL);
@@ -83,6 +84,10 @@ export class SqliteStore implements Store {
     this.#db
       .prepare('INSERT INTO envelopes (id, dataset_id, size, sha256, signer, fields, records, created_at, bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
       .run(m.id, m.datasetId, m.size, m.sha256, m.signer, JSON.stringify(m.fields), m.records, m.createdAt, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  }
+
+  hasEnvelope(datasetId: string, sha256: string): boolean {
+    return this.#db.prepare('SELECT 1 FROM envelopes WHERE dataset_id = ? AND sha256 = ?').get(datasetId, sha256) !== undefined;
   }
 
   listEnvelopes(datasetId: string): EnvelopeMeta[] {

@@ -63,8 +63,10 @@ export interface Store {
   getDataset(id: string): DatasetRow | undefined;
   /** Every dataset, oldest first. */
   listDatasets(): DatasetRow[];
-  /** Stores an envelope with its metadata, atomically. */
+  /** Stores an envelope with its metadata, atomically; the same bytes twice in a dataset is an error. */
   putEnvelope(meta: EnvelopeMeta, bytes: Uint8Array): void;
+  /** Whether the dataset already holds an envelope with this SHA-256 (hex). */
+  hasEnvelope(datasetId: string, sha256: string): boolean;
   /** Metadata of a dataset's envelopes, oldest first. */
   listEnvelopes(datasetId: string): EnvelopeMeta[];
   /** The bytes of one envelope, or `undefined`. */

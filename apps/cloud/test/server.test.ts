@@ -116,6 +116,15 @@ describe('refusals: clear error, nothing stored, the server keeps serving', () =
     await refused(bad, 403, 'ERR_CLOUD_UNENROLLED_WRITER');
   }, 120_000);
 
+  test('a replayed upload (the same envelope again) is refused (409): it would be counted twice', async () => {
+    const env = await owner.seal(makePatients(4, 1234));
+    expect((await upload(env)).statusCode).toBe(201);
+    const sumBefore = (await ask('count', 'age')).json<{ result: { value: number } }>().result.value;
+    const e = await refused(env, 409, 'ERR_CLOUD_DUPLICATE');
+    expect(e.message).toMatch(/already stored/);
+    expect((await ask('count', 'age')).json<{ result: { value: number } }>().result.value).toBe(sumBefore);
+  }, 120_000);
+
   test('the wrong content type (415) and an unknown dataset (404)', async () => {
     const json = await server.app.inject({ method: 'POST', url: `/api/datasets/${datasetId}/envelopes`, payload: { envelope: 'x' } });
     expect(json.statusCode).toBe(415);
