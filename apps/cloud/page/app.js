@@ -158,13 +158,34 @@ async function ask() {
   await refreshServerView();
 }
 
+const HE_MARK = '# nqc-cloud HE key set (base64, secret): ';
+const DATASET_MARK = '# nqc-cloud dataset: ';
+
 function exportKeys() {
-  const text = `${owner.saved.identityFile}\n# nqc HE key set (base64, secret: keep it safe)\n# ${owner.saved.heKeySet}\n`;
+  const text = `${owner.saved.identityFile.trimEnd()}\n${DATASET_MARK}${owner.datasetId}\n${HE_MARK}${owner.saved.heKeySet}\n`;
   const a = document.createElement('a');
   a.href = URL.createObjectURL(new Blob([text], { type: 'text/plain' }));
   a.download = 'nqc-cloud-keys.txt';
   a.click();
   URL.revokeObjectURL(a.href);
+}
+
+async function importKeys(file) {
+  const text = await file.text();
+  const line = (mark) => text.split('\n').find((l) => l.startsWith(mark))?.slice(mark.length).trim();
+  const heKeySet = line(HE_MARK);
+  const datasetId = line(DATASET_MARK);
+  if (!heKeySet || !datasetId) throw new Error('not an nqc-cloud key file (no HE key set or dataset line)');
+  const identityFile = text.split('\n').filter((l) => !l.startsWith('# nqc-cloud ')).join('\n');
+  const saved = { identityFile, heKeySet };
+  const info = await call('init', saved);
+  owner = { saved, datasetId, info: { verifyingKey: info.verifyingKey, heKeyId: info.heKeyId, bundleBytes: info.bundleBytes } };
+  mine = [];
+  await save(owner);
+  $('keys-status').textContent = 'Keys imported and kept in this browser (IndexedDB).';
+  showKeys();
+  enable(true);
+  await refreshServerView();
 }
 
 const guard = (fn) => async () => {
@@ -180,6 +201,10 @@ $('setup').addEventListener('click', guard(setup));
 $('upload').addEventListener('click', guard(upload));
 $('ask').addEventListener('click', guard(ask));
 $('export').addEventListener('click', exportKeys);
+$('import').addEventListener('change', guard(async () => {
+  const f = $('import').files[0];
+  if (f) await importKeys(f);
+}));
 $('forget').addEventListener('click', guard(async () => {
   await forget();
   owner = undefined;

@@ -100,6 +100,19 @@ test('the patient scenario through the real server: keys in the page, answers de
   const again = await answer('sum', 'age');
   assert.equal(again.value, sum.value);
 
+  // Export the keys, forget them, import the file: the answers decrypt again.
+  const download = page.waitForEvent('download');
+  await page.click('#export');
+  const keyFile = join(results, 'exported-keys.txt');
+  await (await download).saveAs(keyFile);
+  await page.click('#forget');
+  await page.waitForFunction(() => /forgotten/.test(document.querySelector('#keys-status').textContent));
+  await page.setInputFiles('#import', keyFile);
+  await page.waitForFunction(() => /imported|Error/.test(document.querySelector('#keys-status').textContent));
+  assert.match(await text('#keys-status'), /imported/);
+  assert.equal((await answer('sum', 'age')).value, sum.value);
+  rmSync(keyFile);
+
   await page.screenshot({ path: join(results, 'cloud.png'), fullPage: true });
   assert.deepEqual(problems, [], 'the page logged errors');
 });
