@@ -13,6 +13,7 @@ import { agentsPlugin, type AgentsPluginOptions } from '@nqc/agents/fastify';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { fromBase64, hexExcerpt, newId, sha256Hex, toBase64 } from './codec.js';
 import { envelopeError, NqcCloudError, type ErrorBody } from './errors.js';
+import { EvaluatorCache } from './evaluators.js';
 import { servePage } from './page.js';
 import type { DatasetRow, EnvelopeMeta, Store } from './store.js';
 
@@ -24,6 +25,8 @@ export interface CloudServerOptions {
   readonly maxEnvelopeBytes?: number;
   /** Largest dataset-creation request (it carries the evaluation bundle), in bytes. Default 32 MiB. */
   readonly maxDatasetBytes?: number;
+  /** Most SEAL worker threads kept warm (one per recently used dataset). Default 4. */
+  readonly maxHeWorkers?: number;
   /** Most writers a dataset may enrol. Default 64. */
   readonly maxWriters?: number;
   /** fastify's logger option (default: off). Request bodies are never logged. */
@@ -95,22 +98,9 @@ export async function buildServer(opts: CloudServerOptions): Promise<FastifyInst
   const maxWriters = opts.maxWriters ?? 64;
   const app = Fastify({ logger: opts.logger ?? false, bodyLimit: maxDatasetBytes });
 
-  // One SEAL worker thread per dataset, started once: a SEAL abort fails one call and restarts it.
-  const evaluators = new Map<string, Promise<HeWorkerEvaluator>>();
-  const evaluatorOf = (d: DatasetRow): Promise<HeWorkerEvaluator> => {
-    let ev = evaluators.get(d.id);
-    if (!ev) {
-      ev = HeWorkerEvaluator.create(d.bundle);
-      ev.catch(() => evaluators.delete(d.id));
-      evaluators.set(d.id, ev);
-    }
-    return ev;
-  };
-  app.addHook('onClose', async () => {
-    const all = [...evaluators.values()];
-    evaluators.clear();
-    await Promise.all(all.map(async (p) => (await p.catch(() => undefined))?.close()));
-  });
+  // One SEAL worker thread per dataset, kept warm, at most maxHeWorkers: a SEAL abort fails one call.
+  const evaluators = new EvaluatorCache(opts.maxHeWorkers ?? 4);
+  app.addHook('onClose', () => evaluators.close());
 
   // With a manager, the two CPU-heavy steps are its operations (metrics per op and outcome); they
   // run here, SEAL in the dataset's worker thread (the agents' he pool has no requireSigners).
@@ -170,7 +160,7 @@ export async function buildServer(opts: CloudServerOptions): Promise<FastifyInst
     }
     const row: DatasetRow = { id: newId(), name, writers: [...new Set(writers)], bundle, heKeyId: ev.keyId, createdAt: new Date().toISOString() };
     store.createDataset(row);
-    evaluators.set(row.id, Promise.resolve(ev));
+    evaluators.adopt(row.id, ev);
     store.audit('dataset.create', row.id, { writers: row.writers.length, bundleBytes: bundle.byteLength, heKeyId: row.heKeyId });
     return reply.status(201).send(datasetView(row, []));
   });
@@ -218,8 +208,9 @@ export async function buildServer(opts: CloudServerOptions): Promise<FastifyInst
     const started = performance.now();
     let result: HeCiphertext | HeMean | number;
     try {
-      const evaluator = await evaluatorOf(d);
-      result = await perform('cloud.aggregate', () => aggregate(store.envelopes(d.id), { op: op as 'sum' | 'mean' | 'count', path, evaluator, requireSigners: [...d.writers] }));
+      result = await perform('cloud.aggregate', () =>
+        evaluators.use(d.id, d.bundle, (evaluator) => aggregate(store.envelopes(d.id), { op: op as 'sum' | 'mean' | 'count', path, evaluator, requireSigners: [...d.writers] })),
+      );
     } catch (err) {
       const info = errorInfo(err);
       store.audit('aggregate.fail', d.id, { op, path, code: info.code });
