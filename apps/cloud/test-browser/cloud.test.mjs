@@ -116,3 +116,19 @@ test('the patient scenario through the real server: keys in the page, answers de
   await page.screenshot({ path: join(results, 'cloud.png'), fullPage: true });
   assert.deepEqual(problems, [], 'the page logged errors');
 });
+
+test('the page also works on http://localhost (a secure context; the keys of this origin are separate)', { timeout: T }, async () => {
+  const local = await browser.newPage();
+  const errors = [];
+  local.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  local.on('pageerror', (e) => errors.push(e.message));
+  await local.goto(url.replace('127.0.0.1', 'localhost'));
+  await local.waitForFunction(() => globalThis.nqcReady === true);
+  assert.equal(await local.evaluate(() => globalThis.isSecureContext), true);
+  assert.match(await local.locator('#keys-status').textContent(), /No keys yet/);
+  await local.click('#setup');
+  await local.waitForFunction(() => !document.querySelector('#upload').disabled || /Error/.test(document.querySelector('#keys-status').textContent));
+  assert.match(await local.locator('#keys-status').textContent(), /kept in this browser/);
+  await local.close();
+  assert.deepEqual(errors, []);
+});
