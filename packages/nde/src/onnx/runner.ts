@@ -3,7 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { releaseBuffer, runJob, SESSION_OPTIONS } from '../../worker/onnx-session.mjs';
 import { NqcNdeError } from '../errors.js';
 import type { OnnxJob } from './job.js';
-import { _loadOrt, _WORKER_PATH } from './runtime.js';
+import { _loadOrt, _WORKER_PATH, _disableOrtTelemetry } from './runtime.js';
 
 /** Something that runs jobs on the NDE model. @internal */
 export interface OnnxRunner {
@@ -58,6 +58,7 @@ class WorkerRunner implements OnnxRunner {
   #exited = false;
 
   constructor(model: Uint8Array) {
+    _disableOrtTelemetry(); // the worker loads the native library: the variable must be set first
     this.#worker = new Worker(_WORKER_PATH, { workerData: { model } });
     this.#worker.unref();
     this.ready = new Promise<void>((resolve, reject) => {

@@ -10,11 +10,28 @@ type Ort = typeof import('onnxruntime-node');
 let ortPromise: Promise<Ort> | undefined;
 
 /**
+ * Turns off onnxruntime's telemetry before the native library loads (here or in a pool worker).
+ *
+ * Found the hard way: onnxruntime-node 1.30 on Linux, with telemetry left on, writes
+ * `$TMPDIR/mat-debug-<pid>.log` and `$TMPDIR/.ses` at every session, keeps a device id and an event
+ * database (batch sizes, model names) in `~/.cache/Microsoft/DeveloperTools/.onnxruntime/`, reads
+ * `/etc/machine-id`, and would try HTTPS uploads where the network allows. An encryption tool must not
+ * do that. `ORT_DISABLE_TELEMETRY=1` stops all of it (test/telemetry.test.ts); a value the user set is
+ * left as it is. Setting `process.env` in the main thread changes the real environment, which the
+ * native library reads, so worker threads started after this inherit it.
+ * @internal
+ */
+export function _disableOrtTelemetry(): void {
+  process.env['ORT_DISABLE_TELEMETRY'] ??= '1';
+}
+
+/**
  * Loads onnxruntime-node (an optional dependency) once.
  * @throws NqcNdeError `ERR_NDE_BACKEND_UNAVAILABLE` when it is not installed or its binary does not load
  * @internal
  */
 export function _loadOrt(): Promise<Ort> {
+  _disableOrtTelemetry();
   ortPromise ??= import('onnxruntime-node').catch((err: unknown) => {
     ortPromise = undefined;
     throw new NqcNdeError('ERR_NDE_BACKEND_UNAVAILABLE', 'onnxruntime-node is not available', { cause: err });
