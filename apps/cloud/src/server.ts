@@ -192,7 +192,7 @@ export async function buildServer(opts: CloudServerOptions): Promise<FastifyInst
 
   app.get<{ Params: { id: string } }>('/api/datasets/:id/envelopes', async (req) => {
     const d = datasetOr404(req.params.id);
-    const list = store.listEnvelopes(d.id).map((m) => ({ ...m, hexExcerpt: hexExcerpt(store.getEnvelope(m.id) ?? new Uint8Array()) }));
+    const list = store.listEnvelopes(d.id).map((m) => ({ ...m, hexExcerpt: hexExcerpt(store.envelopePrefix(m.id, 48)) }));
     return { envelopes: list };
   });
 

@@ -100,6 +100,11 @@ export class SqliteStore implements Store {
     return r && new Uint8Array(r.bytes);
   }
 
+  envelopePrefix(id: string, n: number): Uint8Array {
+    const r = this.#db.prepare('SELECT substr(bytes, 1, ?) AS head FROM envelopes WHERE id = ?').get(n, id) as { head: Buffer } | undefined;
+    return r ? new Uint8Array(r.head) : new Uint8Array();
+  }
+
   *envelopes(datasetId: string): Iterable<Uint8Array> {
     const ids = this.#db.prepare('SELECT id FROM envelopes WHERE dataset_id = ? ORDER BY rowid').pluck().all(datasetId) as string[];
     for (const id of ids) {

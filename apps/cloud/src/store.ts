@@ -71,6 +71,8 @@ export interface Store {
   listEnvelopes(datasetId: string): EnvelopeMeta[];
   /** The bytes of one envelope, or `undefined`. */
   getEnvelope(id: string): Uint8Array | undefined;
+  /** The first `n` bytes of one envelope (empty if unknown), without loading the rest. */
+  envelopePrefix(id: string, n: number): Uint8Array;
   /** The bytes of a dataset's envelopes, oldest first, one at a time. */
   envelopes(datasetId: string): Iterable<Uint8Array>;
   /** Appends an audit entry; returns it with its sequence number. */

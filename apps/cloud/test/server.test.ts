@@ -182,3 +182,13 @@ describe('no endpoint accepts a secret key', () => {
     expect(list).toHaveLength(3);
   }, 120_000);
 });
+
+describe('the envelope list', () => {
+  test('shows each envelope\'s first 48 bytes in hex, read without loading the envelope', async () => {
+    const env = await owner.seal(makePatients(2, 4321));
+    const id = (await upload(env)).json<{ id: string }>().id;
+    const list = (await server.app.inject({ url: `/api/datasets/${datasetId}/envelopes` })).json<{ envelopes: { id: string; hexExcerpt: string }[] }>().envelopes;
+    expect(list.find((e) => e.id === id)?.hexExcerpt).toBe(Buffer.from(env.subarray(0, 48)).toString('hex'));
+    expect(server.store.envelopePrefix('nope', 48)).toHaveLength(0);
+  }, 120_000);
+});
