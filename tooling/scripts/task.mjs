@@ -3,11 +3,11 @@
 // Finds pnpm (or fetches the pinned version through npx), installs the workspace from the frozen
 // lockfile when needed, then runs the task through turbo.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { summarize } from './test-summary.mjs';
+import { resultDirs, summarize } from './test-summary.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const PNPM_VERSION = '10.34.9';
@@ -67,10 +67,7 @@ switch (task) {
     env.NQC_TEST_WORKERS ??= String(Math.max(1, Math.floor(cores / concurrency)));
     if (task === 'test:exhaustive') env.NQC_TEST_TIER = 'exhaustive';
     // Stale results from earlier runs must not count (turbo restores cached ones itself).
-    for (const group of ['packages', 'apps', 'tooling']) {
-      const dir = join(root, group);
-      for (const name of existsSync(dir) ? readdirSync(dir) : []) rmSync(join(dir, name, 'test-results'), { recursive: true, force: true });
-    }
+    for (const { dir } of resultDirs(root)) rmSync(dir, { recursive: true, force: true });
     const started = Date.now();
     const status = pnpm('exec', 'turbo', 'run', 'test', '--continue', `--concurrency=${concurrency}`, ...process.argv.slice(3));
     const { passed, failed, skipped, seconds } = summarize(root);
