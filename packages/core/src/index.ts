@@ -28,7 +28,7 @@ export type { NdeChoice } from './nde.js';
 export { NDE_MODEL_ID } from './nde.js';
 export type { EnvelopeInfo, EnvelopeSizes, HeFieldInfo, RecipientInfo } from './info.js';
 export type { DecryptOptions, DecryptResult, DecryptStreamResult, EncryptOptions, OpenEnvelopeOptions } from './envelope.js';
-export { bytesSource, Dearmorer, type RandomAccessEnvelope, type SeekableSource } from '@nqc/container';
+export { bytesSource, Dearmorer, detectEncoding, type EnvelopeEncoding, type RandomAccessEnvelope, type SeekableSource } from '@nqc/container';
 export type { RotateDataKeyOptions, RotateNde, UpdateRecipientsOptions } from './lifecycle.js';
 export { verifySignature, type VerifySignatureOptions } from './verify.js';
 export {

@@ -1,15 +1,13 @@
 import type { Command } from 'commander';
-import { createReadStream, statSync } from 'node:fs';
-import { open } from 'node:fs/promises';
 import type { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createDecryptTransform, verifySignatureFile, type SignerReport } from '@nqc/core/node';
+import { createDecryptTransform, type SignerReport } from '@nqc/core/node';
 import { note, type CliContext } from '../context.js';
 import { CliError, usageError } from '../errors.js';
 import { terminalTextGuard } from '../io/binary-guard.js';
 import { progressStream } from '../io/progress-stream.js';
-import { CiphertextSpool } from '../io/spool.js';
-import { openInput, openOutput, type Input } from '../io/streams.js';
+import { openInput, openOutput } from '../io/streams.js';
+import { verifiedInput } from '../io/verified-input.js';
 import { escapeForTerminal } from '../io/terminal.js';
 import { loadIdentities, parseFd } from '../keys.js';
 import { readVerifyingKeys, repeatable } from '../recipients.js';
@@ -32,7 +30,8 @@ interface DecryptFlags {
  * appears only after every chunk and the signature verified. On stdout, bytes flow as chunks verify;
  * a failure later in the stream ends with a non-zero exit (STREAM: what was printed is authentic
  * but may be incomplete), as with age. With `--verify` the signature is checked on the ciphertext
- * BEFORE anything is decrypted (see {@link verifiedInput}): no plaintext exists before it verified.
+ * BEFORE anything is decrypted, and the bytes decrypted are the ones that verified (one descriptor,
+ * or a private spool; see `verifiedInput`): no plaintext exists before it verified.
  */
 export function registerDecrypt(program: Command, ctx: CliContext): void {
   program
@@ -75,6 +74,7 @@ export function registerDecrypt(program: Command, ctx: CliContext): void {
         try {
           await pipeline([source.stream, ...stages, output.writable]);
           await d.done;
+          await verified?.finish();
           output.commit();
         } catch (error) {
           output.abort();
@@ -84,55 +84,11 @@ export function registerDecrypt(program: Command, ctx: CliContext): void {
         }
         if (verified !== undefined) note(ctx, `nqc: good signature by ${describeSigner(verified.signer)}`);
       } finally {
-        verified?.spool?.remove();
+        verified?.dispose();
       }
     });
 }
 
 function describeSigner(signer: SignerReport): string {
   return `${escapeForTerminal(signer.algorithm)} key ${signer.keyId ?? '(unknown id)'}`;
-}
-
-/**
- * The envelope, its signature verified against `requireSigner` before any decryption. A regular
- * binary file is verified where it is (read once for the signature, once to decrypt); anything
- * else (stdin, a pipe, a device, armored text) is first copied, as ciphertext, to a private spool,
- * which is verified and then decrypted.
- */
-async function verifiedInput(
-  ctx: CliContext,
-  path: string | undefined,
-  requireSigner: string[],
-): Promise<{ input: Input; signer: SignerReport; spool: CiphertextSpool | undefined }> {
-  let spool: CiphertextSpool | undefined;
-  let file: string;
-  if (path !== undefined && path !== '-' && (await isBinaryRegularFile(path))) {
-    file = path;
-  } else {
-    spool = await CiphertextSpool.fill(openInput(ctx, path).stream);
-    file = spool.path;
-  }
-  try {
-    const { signer } = await verifySignatureFile(file, { requireSigner });
-    const size = statSync(file).size;
-    return { input: { stream: createReadStream(file, { highWaterMark: 1 << 20 }), size, path: file }, signer, spool };
-  } catch (error) {
-    spool?.remove();
-    throw error;
-  }
-}
-
-async function isBinaryRegularFile(path: string): Promise<boolean> {
-  const st = statSync(path);
-  if (st.isDirectory()) throw Object.assign(new Error(`is a directory: ${path}`), { code: 'EISDIR', path });
-  if (!st.isFile()) return false;
-  const fh = await open(path, 'r');
-  try {
-    const head = Buffer.alloc(64);
-    const { bytesRead } = await fh.read(head, 0, head.length, 0);
-    const first = head.subarray(0, bytesRead).find((b) => b !== 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d);
-    return first !== 0x2d;
-  } finally {
-    await fh.close();
-  }
 }
