@@ -1,4 +1,5 @@
-import { open } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { CliError } from '../errors.js';
 
@@ -30,7 +31,7 @@ function tooLarge(path: string, options: ReadBoundedOptions): CliError {
 
 function unreadable(path: string, options: ReadBoundedOptions, error: unknown): CliError {
   const message = (error as { message?: unknown } | null)?.message;
-  const reason = typeof message === 'string' ? message.replace(/^E[A-Z]+: /, '').replace(/, (open|read) '[\s\S]*'$/, '') : String(error);
+  const reason = typeof message === 'string' ? message.replace(/^E[A-Z]+: /, '').replace(/, (open|read|stat) '[\s\S]*'$/, '') : String(error);
   return new CliError(options.code, `cannot read ${options.what} ${path}: ${reason}`);
 }
 
@@ -39,7 +40,10 @@ function unreadable(path: string, options: ReadBoundedOptions, error: unknown): 
  * `max + 1` bytes are ever read, whatever the file is (regular file, pipe, FIFO, device such as
  * `/dev/zero`, `/dev/fd/N`, process substitution `<(...)`, or `-` for stdin). Reads are asynchronous,
  * piece by piece, so a signal (Ctrl-C, SIGTERM) is handled between pieces even on an endless source.
- * A regular file larger than `max` is refused from its size, without reading.
+ * A regular file larger than `max` is refused from its size, without reading. A FIFO is opened
+ * non-blocking and polled while it has no writer or no data, so waiting for a writer can be
+ * interrupted (a blocking open would keep the process alive after the signal); a writer that
+ * connects and leaves without writing before it is polled is waited for until interrupted.
  * @throws CliError `options.code` naming the file and the limit when it is larger than `max`, or
  *   when it cannot be read
  * @example
@@ -50,8 +54,12 @@ function unreadable(path: string, options: ReadBoundedOptions, error: unknown): 
 export async function readBounded(path: string, options: ReadBoundedOptions): Promise<Buffer> {
   if (path === '-' && options.stdin !== undefined) return readStream(options.stdin, path, options);
   let handle;
+  let fifo: boolean;
   try {
-    handle = await open(path, 'r');
+    // open() of a FIFO blocks until a writer comes, in a threadpool thread that process exit waits
+    // for: a FIFO is opened non-blocking and polled, so a signal can always end the process.
+    fifo = (await stat(path)).isFIFO();
+    handle = await open(path, fifo ? constants.O_RDONLY | constants.O_NONBLOCK : 'r');
   } catch (error) {
     throw unreadable(path, options, error);
   }
@@ -62,15 +70,24 @@ export async function readBounded(path: string, options: ReadBoundedOptions): Pr
     if (st.isFile() && st.size > options.max) throw tooLarge(path, options);
     const pieces: Buffer[] = [];
     let total = 0;
+    let writerSeen = false;
     for (;;) {
       const piece = Buffer.allocUnsafe(Math.min(PIECE, options.max + 1 - total));
       let n: number;
       try {
         ({ bytesRead: n } = await handle.read(piece, 0, piece.length, null));
       } catch (error) {
-        throw unreadable(path, options, error);
+        if (!fifo || (error as { code?: unknown }).code !== 'EAGAIN') throw unreadable(path, options, error);
+        writerSeen = true; // a writer is connected, with nothing written yet
+        await pause();
+        continue;
+      }
+      if (n === 0 && fifo && !writerSeen && total === 0) {
+        await pause(); // no writer yet: end of file only once one has come
+        continue;
       }
       if (n === 0) break;
+      writerSeen = true;
       total += n;
       if (total > options.max) throw tooLarge(path, options);
       pieces.push(piece.subarray(0, n));
@@ -79,6 +96,13 @@ export async function readBounded(path: string, options: ReadBoundedOptions): Pr
   } finally {
     await handle.close().catch(() => undefined);
   }
+}
+
+/** How long a FIFO without data is left before it is read again. */
+const FIFO_POLL_MS = 25;
+
+function pause(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, FIFO_POLL_MS));
 }
 
 async function readStream(stream: Readable, path: string, options: ReadBoundedOptions): Promise<Buffer> {
