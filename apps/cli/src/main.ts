@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import type { CliContext } from './context.js';
 import { describeError, ExitCode } from './errors.js';
@@ -7,8 +8,8 @@ import { escapeForTerminal } from './io/terminal.js';
 import { registerCommands } from './commands/index.js';
 import { closeAgentClients } from './agent/client.js';
 
-/** The version printed by `nqc --version`. */
-export const VERSION = '0.1.0';
+/** The version printed by `nqc --version`: the package's own (src/ and dist/ both sit one level below it). */
+export const VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
 /**
  * Runs the `nqc` command line with `argv` (without the node and script names) and returns the exit
