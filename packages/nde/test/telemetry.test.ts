@@ -23,7 +23,7 @@ describe('onnxruntime telemetry', () => {
     const tmp = mkdtempSync(join(tmpdir(), 'nqc-nde-tmp-'));
     const home = mkdtempSync(join(tmpdir(), 'nqc-nde-home-'));
     try {
-      const env = { ...process.env, TMPDIR: tmp, HOME: home };
+      const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: tmp, HOME: home };
       delete env['ORT_DISABLE_TELEMETRY'];
       const r = spawnSync(process.execPath, [child], { env, encoding: 'utf8', timeout: 110_000 });
       expect(r.stderr).toBe('');
