@@ -7,13 +7,19 @@
  * - `'channel'`: only through the channel (anonymous clients allowed);
  * - absent: no constraint (the route also answers plain HTTP).
  *
- * Handlers read `request.nqc` (`{ client?, channel }`, or null for plain HTTP).
+ * Handlers read `request.nqc` (`{ client?, channel }`, or null for plain HTTP). The gateway takes
+ * `message/ohttp-req` and chunked OHTTP (`message/ohttp-chunked-req`, read as it arrives, capped),
+ * whose response streams back.
  * @module
  */
+import type { IncomingMessage } from 'node:http';
+import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { _hex, _randomBytes } from './_bytes.js';
+import { _capped } from './_capped.js';
+import { CHUNKED_REQUEST_MEDIA_TYPE } from './chunked.js';
 import { GATEWAY_PATH } from './client.js';
-import type { ChannelRequest, Gateway } from './gateway.js';
+import type { ChannelHandler, ChannelRequest, Gateway } from './gateway.js';
 import { REQUEST_MEDIA_TYPE } from './ohttp.js';
 import { KEYS_MEDIA_TYPE, SIGNED_KEYS_MEDIA_TYPE } from './signed-config.js';
 
@@ -29,6 +35,12 @@ export type NqcChannelPluginOptions = {
   gateway: Gateway;
   /** Longest encapsulated request body, bytes (default 1 MiB). */
   bodyLimit?: number;
+  /**
+   * Longest chunked request (`message/ohttp-chunked-req`), outer bytes (default 64 MiB + 1 MiB of
+   * chunk overhead); counted as the body streams in, never buffered whole. The gateway's
+   * `maxChunkedRequestLength` caps the plaintext as well.
+   */
+  maxChunkedBodyLength?: number;
 };
 
 declare module 'fastify' {
@@ -87,29 +99,46 @@ export const nqcChannel: FastifyPluginAsync<NqcChannelPluginOptions> = async (fa
     }
   });
 
-  fastify.post(GATEWAY_PATH, async (request, reply) => {
-    if (!Buffer.isBuffer(request.body)) return reply.code(415).type('text/plain; charset=utf-8').send('unsupported media type');
-    const out = await gateway.handle(new Uint8Array(request.body), async (inner) => {
-      const url = new URL(inner.url);
-      if (url.pathname === GATEWAY_PATH) return { status: 404, body: 'not found' }; // no nesting
-      const ref = _hex(_randomBytes(16));
-      pending.set(ref, { ...(inner.client ? { client: inner.client } : {}), channel: inner.channel });
-      const headers: Record<string, string> = {};
-      for (const [n, v] of inner.headers) headers[n] = n in headers ? `${headers[n]}, ${v}` : v;
-      headers.host = url.host;
-      headers[REF_HEADER] = ref;
-      try {
-        const res = await fastify.inject({ method: inner.method as 'GET', url: url.pathname + url.search, headers, payload: Buffer.from(inner.body) });
-        const fields: [string, string][] = [];
-        for (const [n, v] of Object.entries(res.headers)) {
-          if (HOP_BY_HOP.has(n) || v === undefined) continue;
-          for (const x of Array.isArray(v) ? v : [v]) fields.push([n, String(x)]);
-        }
-        return { status: res.statusCode, headers: fields, body: new Uint8Array(res.rawPayload) };
-      } finally {
-        pending.delete(ref);
+  // Chunked requests are not parsed: the gateway reads the raw stream as it arrives.
+  fastify.addContentTypeParser(CHUNKED_REQUEST_MEDIA_TYPE, (_req, payload, done) => done(null, payload));
+  const chunkedMax = options.maxChunkedBodyLength ?? (64 << 20) + (1 << 20);
+
+  const handler: ChannelHandler = async (inner) => {
+    const url = new URL(inner.url);
+    if (url.pathname === GATEWAY_PATH) return { status: 404, body: 'not found' }; // no nesting
+    const ref = _hex(_randomBytes(16));
+    pending.set(ref, { ...(inner.client ? { client: inner.client } : {}), channel: inner.channel });
+    const headers: Record<string, string> = {};
+    for (const [n, v] of inner.headers) headers[n] = n in headers ? `${headers[n]}, ${v}` : v;
+    headers.host = url.host;
+    headers[REF_HEADER] = ref;
+    try {
+      const res = await fastify.inject({ method: inner.method as 'GET', url: url.pathname + url.search, headers, payload: Buffer.from(inner.body) });
+      const fields: [string, string][] = [];
+      for (const [n, v] of Object.entries(res.headers)) {
+        if (HOP_BY_HOP.has(n) || v === undefined) continue;
+        for (const x of Array.isArray(v) ? v : [v]) fields.push([n, String(x)]);
       }
-    });
+      return { status: res.statusCode, headers: fields, body: new Uint8Array(res.rawPayload) };
+    } finally {
+      pending.delete(ref);
+    }
+  };
+
+  fastify.post(GATEWAY_PATH, async (request, reply) => {
+    if (request.body instanceof Readable) {
+      const raw = request.body as IncomingMessage;
+      const out = await gateway.handleChunked(_capped(raw, chunkedMax), handler);
+      const headers: Record<string, string> = { ...out.headers };
+      if (!raw.readableEnded) {
+        raw.resume(); // refused before the body ended: drain what comes, and do not reuse the connection
+        headers.connection = 'close';
+      }
+      // A handler body that fails mid-stream ends the response without its final chunk (the client sees truncation).
+      return reply.code(out.status).headers(headers).send(Readable.from(out.body, { objectMode: false }));
+    }
+    if (!Buffer.isBuffer(request.body)) return reply.code(415).type('text/plain; charset=utf-8').send('unsupported media type');
+    const out = await gateway.handle(new Uint8Array(request.body), handler);
     return reply.code(out.status).headers(out.headers).send(Buffer.from(out.body));
   });
 };

@@ -4,6 +4,7 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { _capped as capped } from './_capped.js';
 import { CHUNKED_REQUEST_MEDIA_TYPE } from './chunked.js';
 import { GATEWAY_PATH } from './client.js';
 import { NqcChannelError } from './errors.js';
@@ -22,19 +23,6 @@ export type MiddlewareOptions = {
    */
   maxChunkedBodyLength?: number;
 };
-
-// The request body as it arrives, failing with ERR_CHANNEL_LIMIT past `max` bytes.
-async function* capped(req: IncomingMessage, max: number): AsyncGenerator<Uint8Array> {
-  const len = Number(req.headers['content-length'] ?? NaN);
-  if (len > max) throw new NqcChannelError('ERR_CHANNEL_LIMIT', `request body is ${len} bytes, limit ${max}`);
-  let total = 0;
-  // destroyOnReturn: false: when the gateway stops reading early, the socket stays up for its answer
-  for await (const c of req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
-    total += c.length;
-    if (total > max) throw new NqcChannelError('ERR_CHANNEL_LIMIT', `request body exceeds ${max} bytes`);
-    yield new Uint8Array(c.buffer, c.byteOffset, c.length);
-  }
-}
 
 async function sendStream(res: ServerResponse, out: StreamingOuterResponse): Promise<void> {
   res.writeHead(out.status, out.headers);
