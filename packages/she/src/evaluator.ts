@@ -151,6 +151,53 @@ export class HeEvaluator {
     });
   }
 
+  /**
+   * Slot-wise sum of column-packed field `path`: adds the input ciphertexts and nothing else (no
+   * rotation, so no Galois keys are needed: an evaluation bundle made with `columnSums: false` does).
+   * Slot j of the result holds the sum of slot j of every input; the owner decrypts the slots
+   * (`HeClient.decryptExact` or `decrypt`, one value per slot, `length` = the largest input count)
+   * and adds them up locally. The answer is one ciphertext whatever the number of inputs; what the
+   * server learns is the same as for `sum` (nothing of the values). Used for histograms (one 0/1
+   * indicator field per bin) and grouped sums (one field per group, zero outside it).
+   * @throws NqcSheError `ERR_SHE_OVERFLOW` (a slot could exceed the plain modulus bound),
+   *   `ERR_SHE_NOISE_BUDGET`, `ERR_SHE_KEY_MISMATCH`, `ERR_SHE_SCHEMA`, `ERR_SHE_UNSUPPORTED` (record layout)
+   */
+  sumSlots(inputs: Iterable<HeCiphertext>, path: string): HeCiphertext {
+    const sel = this.#select(inputs, path);
+    if (sel.layout !== 'column') fail('ERR_SHE_UNSUPPORTED', 'sumSlots needs column-packed inputs (record layout: use sum, which needs no rotation there)');
+    const { info } = sel;
+    const k = sel.items.length;
+    // Each slot receives at most one value per input; unused slots of a short column are zero.
+    const bfv = this.preset.scheme === 'bfv';
+    const bounds: [bigint | number, bigint | number] = bfv
+      ? [BigInt(k) * ((info.min as bigint) < 0n ? (info.min as bigint) : 0n), BigInt(k) * ((info.max as bigint) > 0n ? (info.max as bigint) : 0n)]
+      : [k * Math.min(info.min as number, 0), k * Math.max(info.max as number, 0)];
+    this.#checkBudget(this.preset.freshNoiseBudget - log2ceil(k), 'slot-wise sum');
+    this.#checkFits(bounds, this.#pc.levelBits[0]!, 'slot-wise sum');
+    const length = sel.items.reduce((m, c) => Math.max(m, c.count), 0);
+    const name = `slots(${path})`;
+    const pc = this.#pc;
+    return sealCall('sum', () =>
+      scoped((outer) => {
+        const acc = outer.add(pc.seal.CipherText());
+        let first = true;
+        for (const item of sel.items) {
+          const s = new Scope();
+          try {
+            const c = this.#load(item, s);
+            if (first) acc.move(c);
+            else pc.evaluator.add(acc, c, acc);
+            first = false;
+          } finally {
+            s.free();
+          }
+        }
+        const out: HeValueInfo = Object.freeze({ path: name, type: info.type, decimals: info.decimals, slot: 0, length, min: bounds[0], max: bounds[1] });
+        return this.#result(sel.items[0]!, 'sum', name, sel.total, out, acc);
+      }),
+    );
+  }
+
   /** Encrypted sum and public count: the owner divides (`HeClient.decryptMean`). Same checks as `sum`. */
   mean(inputs: Iterable<HeCiphertext>, path: string): HeMean {
     const items = [...inputs];

@@ -87,6 +87,10 @@ export class HeWorkerEvaluator {
   async sum(inputs: readonly HeCiphertext[], path: string): Promise<HeCiphertext> {
     return decodeCiphertext(((await this.#call('sum', inputs, path)) as Uint8Array[])[0]!);
   }
+  /** See `HeEvaluator.sumSlots`: adds the ciphertexts only (no Galois keys needed). */
+  async sumSlots(inputs: readonly HeCiphertext[], path: string): Promise<HeCiphertext> {
+    return decodeCiphertext(((await this.#call('sumSlots', inputs, path)) as Uint8Array[])[0]!);
+  }
   /** See `HeEvaluator.mean`. */
   async mean(inputs: readonly HeCiphertext[], path: string): Promise<HeMean> {
     const sum = decodeCiphertext(((await this.#call('mean', inputs, path)) as Uint8Array[])[0]!);

@@ -7,7 +7,7 @@ import { NqcSheError } from './errors.js';
 
 interface Request {
   readonly id: number;
-  readonly op: 'sum' | 'mean' | 'weightedSum' | 'sumOfSquares' | 'product' | 'count';
+  readonly op: 'sum' | 'sumSlots' | 'mean' | 'weightedSum' | 'sumOfSquares' | 'product' | 'count';
   readonly inputs: readonly Uint8Array[];
   readonly path: string;
   readonly path2?: string;
@@ -32,6 +32,9 @@ try {
           break;
         case 'sum':
           result = [encodeCiphertext(ev.sum(cts, m.path))];
+          break;
+        case 'sumSlots':
+          result = [encodeCiphertext(ev.sumSlots(cts, m.path))];
           break;
         case 'mean':
           result = [encodeCiphertext(ev.mean(cts, m.path).sum)];
