@@ -1,5 +1,6 @@
 import { NDE_KEY_LENGTH, NDE_MAX_CHUNK_INDEX, NDE_MAX_SALT_LENGTH } from './constants.js';
 import { NqcNdeError } from './errors.js';
+import type { NdeVersion } from './versions.js';
 
 function describe(value: unknown): string {
   if (value === null) return 'null';
@@ -50,4 +51,12 @@ export function _checkItems(items: unknown): asserts items is { index: number; d
     _checkIndex(index, `items[${i}].index`);
     _checkBytes(data, `items[${i}].data`);
   });
+}
+
+/** @internal */
+export function _checkVersion(version: unknown): NdeVersion {
+  if (version !== 1 && version !== 2) {
+    throw new NqcNdeError('ERR_NDE_INVALID_INPUT', `"version" expected 1 or 2, got ${typeof version === 'number' ? String(version) : `type=${typeof version}`}`);
+  }
+  return version;
 }

@@ -22,7 +22,13 @@ export {
   ndeModelId,
 } from './constants.js';
 export { NqcNdeError, type NqcNdeErrorCode } from './errors.js';
-export { createReferenceNde, referenceBackend, type NdeReferenceBackend } from './reference.js';
+export {
+  createReferenceNde,
+  referenceBackend,
+  referenceBackendV2,
+  type CreateReferenceNdeOptions,
+  type NdeReferenceBackend,
+} from './reference.js';
 export {
   createNdeTransform,
   NDE_DEFAULT_CHUNK_SIZE,
@@ -30,3 +36,5 @@ export {
   type NdeStreamOptions,
 } from './stream.js';
 export type { NdeBackend, NdeChunk } from './types.js';
+export { NDE_V2_BLOCK_SIZE, NDE_V2_HIDDEN, NDE_V2_LABELS, NDE_V2_OUTPUTS, NDE_V2_STATE } from './v2/constants.js';
+export { NDE_DEFAULT_VERSION, NDE_MODELS, ndeModelIdOf, ndeVersionOf, type NdeModelInfo, type NdeVersion } from './versions.js';

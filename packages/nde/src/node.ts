@@ -7,9 +7,11 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import { NqcNdeError } from './errors.js';
 import { _closeAllOnnx, createOnnxBackend, type OnnxBackendOptions } from './onnx/backend.js';
-import { referenceBackend } from './reference.js';
+import { referenceBackend, referenceBackendV2 } from './reference.js';
+import { _checkVersion } from './checks.js';
 import { _ChunkBatcher, type NdeStreamOptions } from './stream.js';
 import type { NdeBackend } from './types.js';
+import type { NdeVersion } from './versions.js';
 
 export * from './index.js';
 export { createOnnxBackend, type OnnxBackendOptions } from './onnx/backend.js';
@@ -37,10 +39,18 @@ export function closeAllNde(): Promise<void> {
 /** Options of {@link createNde}. */
 export interface CreateNdeOptions extends OnnxBackendOptions {
   /**
-   * `'auto'` (default): the ONNX backend if onnxruntime-node loads and passes its self-test, else the
-   * reference backend. `'onnx'`: the ONNX backend or an error. `'reference'`: the reference backend.
+   * NDE construction version, 1 or 2; default **1** for now (existing callers keep writing v1; the
+   * default becomes `NDE_DEFAULT_VERSION` once `@nqc/core` writes v2 envelopes). Pass it explicitly:
+   * for decryption it is the version the envelope names (`ndeVersionOf(header model id)`).
    */
-  backend?: 'auto' | 'reference' | 'onnx';
+  version?: NdeVersion;
+  /**
+   * `'auto'` (default): the fastest backend of `version` that loads and passes its self-test, else
+   * the reference backend (v1: ONNX, else reference with a warning; v2: the reference backend until
+   * the WebAssembly and ONNX v2 backends land). `'onnx'` / `'wasm'`: that backend or an error.
+   * `'reference'`: the reference backend of `version`.
+   */
+  backend?: 'auto' | 'reference' | 'onnx' | 'wasm';
   /**
    * Called when `'auto'` falls back to the reference backend (10-20x slower), with the reason (an
    * NqcNdeError whose `cause` is the underlying failure). When omitted, the process gets one warning
@@ -108,13 +118,15 @@ function fallback(err: unknown, onFallback: CreateNdeOptions['onFallback']): voi
  * else the process gets one warning with code {@link NDE_FALLBACK_WARNING_CODE}; the reason stays
  * readable with {@link ndeFallbackReason}.
  *
- * @param opts - backend choice, worker count
- * @throws NqcNdeError `ERR_NDE_BACKEND_UNAVAILABLE`, `ERR_NDE_MODEL_MISMATCH`, `ERR_NDE_SELF_TEST_FAILED`
- *   (only with `backend: 'onnx'`; `'auto'` falls back to the reference backend instead)
+ * @param opts - version, backend choice, worker count
+ * @throws NqcNdeError `ERR_NDE_INVALID_INPUT` (a version other than 1 or 2, an unknown backend);
+ *   `ERR_NDE_BACKEND_UNAVAILABLE` (the chosen backend does not exist for this version here, or cannot
+ *   load), `ERR_NDE_MODEL_MISMATCH`, `ERR_NDE_SELF_TEST_FAILED` (only with an explicit backend;
+ *   `'auto'` falls back to the reference backend instead)
  * @example
  * ```ts
  * import { createNde } from '@nqc/nde/node';
- * const nde = await createNde();            // ONNX if it works here, else reference
+ * const nde = await createNde({ version: 2 });  // the fastest v2 backend that works here
  * const [ct] = await nde.encryptChunks(key, salt, [{ index: 0, data }]);
  * const [pt] = await nde.decryptChunks(key, salt, [{ index: 0, data: ct }]);
  * await nde.close();
@@ -122,10 +134,20 @@ function fallback(err: unknown, onFallback: CreateNdeOptions['onFallback']): voi
  */
 export async function createNde(opts: CreateNdeOptions = {}): Promise<NdeBackend> {
   const choice = opts.backend ?? 'auto';
-  if (choice !== 'auto' && choice !== 'reference' && choice !== 'onnx') {
-    throw new NqcNdeError('ERR_NDE_INVALID_INPUT', `"backend" expected 'auto', 'reference' or 'onnx', got ${String(choice)}`);
+  if (choice !== 'auto' && choice !== 'reference' && choice !== 'onnx' && choice !== 'wasm') {
+    throw new NqcNdeError('ERR_NDE_INVALID_INPUT', `"backend" expected 'auto', 'reference', 'onnx' or 'wasm', got ${String(choice)}`);
   }
+  const version = _checkVersion(opts.version === undefined ? 1 : opts.version);
+  return version === 2 ? createNdeV2(choice) : createNdeV1(choice, opts);
+}
+
+function unavailable(what: string): NqcNdeError {
+  return new NqcNdeError('ERR_NDE_BACKEND_UNAVAILABLE', `${what} is not available in this build of @nqc/nde`);
+}
+
+async function createNdeV1(choice: NonNullable<CreateNdeOptions['backend']>, opts: CreateNdeOptions): Promise<NdeBackend> {
   if (choice === 'reference') return referenceBackend;
+  if (choice === 'wasm') throw unavailable('the WebAssembly backend of NDE v1');
   const onnx = createOnnxBackend(opts);
   try {
     await onnx.ready();
@@ -136,6 +158,16 @@ export async function createNde(opts: CreateNdeOptions = {}): Promise<NdeBackend
     fallback(err, opts.onFallback);
     return referenceBackend;
   }
+}
+
+// Extension points for the v2 backends (one branch each; keep the reference as the last resort):
+// - WebAssembly (src/wasm/): `'wasm'` returns it (or throws its typed error); `'auto'` tries it first.
+// - ONNX v2 (src/onnx/): `'onnx'` returns it after its self-test; `'auto'` tries it when wasm fails
+//   (or first, if it measures faster), and calls fallback(err, opts.onFallback) before the reference.
+async function createNdeV2(choice: NonNullable<CreateNdeOptions['backend']>): Promise<NdeBackend> {
+  if (choice === 'wasm') throw unavailable('the WebAssembly backend of NDE v2');
+  if (choice === 'onnx') throw unavailable('the ONNX backend of NDE v2');
+  return referenceBackendV2;
 }
 
 /**

@@ -14,9 +14,11 @@
  * |acc| <= 128 * 255 * 255 < 2^23, so every accumulator is exact in int32 on every kernel.
  */
 import { NDE_BLOCK_SIZE, NDE_MIX, NDE_MIX_SHIFT } from './constants.js';
-import { _checkBytes, _checkIndex, _checkItems, _checkKeySalt } from './checks.js';
+import { _checkBytes, _checkIndex, _checkItems, _checkKeySalt, _checkVersion } from './checks.js';
 import { _deriveIv, _ParamCache, type NdeParams } from './derive.js';
 import type { NdeBackend, NdeChunk } from './types.js';
+import { _createReferenceBackendV2 } from './v2/reference.js';
+import { ndeModelIdOf, type NdeVersion } from './versions.js';
 
 const N = NDE_BLOCK_SIZE;
 const H = N / 2;
@@ -125,7 +127,7 @@ export class _ReferenceKernel {
   }
 }
 
-/** The synchronous reference backend: the specification of NDE v1. */
+/** The synchronous reference backend of one NDE version (v1: this file is the specification; v2: docs/nde-v2-spec.md). */
 export interface NdeReferenceBackend extends NdeBackend {
   /**
    * Encrypts one chunk synchronously. Output length = input length.
@@ -173,6 +175,10 @@ function createReferenceBackend(): NdeReferenceBackend {
   };
   return {
     name: 'reference',
+    version: 1,
+    get modelId() {
+      return ndeModelIdOf(1);
+    },
     encryptChunk: (key, salt, index, data) => one(key, salt, index, data, false),
     decryptChunk: (key, salt, index, data) => one(key, salt, index, data, true),
     // Async wrappers: errors become rejections, like the ONNX backend's.
@@ -187,8 +193,9 @@ function createReferenceBackend(): NdeReferenceBackend {
 }
 
 /**
- * The pure-TypeScript backend (no dependencies beyond @noble/hashes; runs in browsers). It is the
- * specification: the ONNX backend must match it byte for byte.
+ * The pure-TypeScript backend of NDE **v1** (no dependencies beyond @noble/hashes; runs in browsers).
+ * It is the v1 specification: the ONNX v1 backend must match it byte for byte. For v2 use
+ * {@link referenceBackendV2}.
  *
  * @example
  * ```ts
@@ -202,9 +209,45 @@ function createReferenceBackend(): NdeReferenceBackend {
 export const referenceBackend: NdeReferenceBackend = createReferenceBackend();
 
 /**
+ * The pure-TypeScript backend of NDE **v2** (docs/nde-v2-spec.md): the v2 reference that the
+ * WebAssembly and ONNX v2 backends must match byte for byte.
+ *
+ * @example
+ * ```ts
+ * import { referenceBackendV2 } from '@nqc/nde';
+ * const key = crypto.getRandomValues(new Uint8Array(32));
+ * const salt = crypto.getRandomValues(new Uint8Array(16));
+ * const ct = referenceBackendV2.encryptChunk(key, salt, 0, new TextEncoder().encode('hello'));
+ * const pt = referenceBackendV2.decryptChunk(key, salt, 0, ct);
+ * ```
+ */
+export const referenceBackendV2: NdeReferenceBackend = _createReferenceBackendV2();
+
+/** Options of {@link createReferenceNde}. */
+export interface CreateReferenceNdeOptions {
+  /**
+   * NDE construction version; default **1** for now, so that existing callers keep producing v1
+   * bytes. (The default becomes `NDE_DEFAULT_VERSION` once `@nqc/core` writes v2 envelopes; pass
+   * the version explicitly to be independent of that change.)
+   */
+  version?: NdeVersion;
+}
+
+/**
  * Creates a fresh reference backend with its own parameter cache (use one per key holder if you want
  * `close()` to wipe only your secrets).
+ *
+ * @param opts - `version` (1 or 2; default 1)
+ * @throws NqcNdeError `ERR_NDE_INVALID_INPUT` for a version other than 1 or 2
+ * @example
+ * ```ts
+ * import { createReferenceNde } from '@nqc/nde';
+ * const nde = createReferenceNde({ version: 2 });
+ * const ct = nde.encryptChunk(new Uint8Array(32), new Uint8Array(0), 0, new Uint8Array(1000));
+ * await nde.close();
+ * ```
  */
-export function createReferenceNde(): NdeReferenceBackend {
-  return createReferenceBackend();
+export function createReferenceNde(opts: CreateReferenceNdeOptions = {}): NdeReferenceBackend {
+  const version = _checkVersion(opts?.version === undefined ? 1 : opts.version);
+  return version === 2 ? _createReferenceBackendV2() : createReferenceBackend();
 }

@@ -1,3 +1,5 @@
+import type { NdeVersion } from './versions.js';
+
 /** One chunk to process: its index in the stream and its bytes (any length, including 0). */
 export interface NdeChunk {
   /** chunk index: a non-negative safe integer; the starting state is derived from it */
@@ -12,8 +14,12 @@ export interface NdeChunk {
  * NDE does no authentication: run its output inside a standard AEAD (the envelope container does).
  */
 export interface NdeBackend {
-  /** `'reference'` or `'onnx'` */
-  readonly name: 'reference' | 'onnx';
+  /** which implementation: `'reference'` (TypeScript), `'onnx'` (onnxruntime-node) or `'wasm'` (WebAssembly SIMD) */
+  readonly name: 'reference' | 'onnx' | 'wasm';
+  /** the NDE construction version this backend computes (1 or 2); backends of different versions give different bytes */
+  readonly version: NdeVersion;
+  /** the 32-byte model id of {@link NdeBackend.version} (what an envelope header names); a fresh copy, or at least never to be mutated */
+  readonly modelId: Uint8Array;
   /**
    * Encrypts a batch of chunks that share one (key, salt). `result[i]` has the length of `items[i].data`.
    * @param key - 32-byte NDE key (derive it from the file key with its own HKDF label)

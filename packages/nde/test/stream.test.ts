@@ -126,6 +126,8 @@ class Meter {
 function countingBackend(meter: Meter): NdeBackend & { maxBatch: number; chunks: number } {
   const b = {
     name: 'reference' as const,
+    version: 1 as const,
+    modelId: new Uint8Array(32),
     maxBatch: 0,
     chunks: 0,
     async encryptChunks(_k: Uint8Array, _s: Uint8Array, items: NdeChunk[]) {

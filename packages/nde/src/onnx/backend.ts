@@ -2,7 +2,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { _checkItems, _checkKeySalt } from '../checks.js';
 import { _deriveParams, _ParamCache, _wipeParams } from '../derive.js';
-import { NDE_BLOCK_SIZE } from '../constants.js';
+import { NDE_BLOCK_SIZE, ndeModelId } from '../constants.js';
 import { NqcNdeError } from '../errors.js';
 import type { NdeBackend, NdeChunk } from '../types.js';
 import { _packJob, _unpackJob, _wipeJob } from './job.js';
@@ -209,6 +209,10 @@ export function createOnnxBackend(opts: OnnxBackendOptions = {}): NdeBackend & {
 
   const backend: NdeBackend & { ready(): Promise<void> } = {
     name: 'onnx',
+    version: 1,
+    get modelId() {
+      return ndeModelId();
+    },
     encryptChunks: (key, salt, items) => runBatch(key, salt, items, false),
     decryptChunks: (key, salt, items) => runBatch(key, salt, items, true),
     ready: async () => {
