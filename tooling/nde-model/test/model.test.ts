@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
-import { NDE_MODEL_FILE, NDE_MODEL_ID_HEX } from '@nqc/nde';
-import { buildNdeModel, buildShippedModel, ProtoWriter } from '../src/index.js';
+import { NDE_MODEL_FILE, NDE_MODEL_ID_HEX, NDE_MODELS } from '@nqc/nde';
+import { buildNdeModel, buildNdeV2Model, buildShippedModel, buildShippedModelV2, NDE_V2_MODEL_FILE, NDE_V2_SHAPE, ProtoWriter } from '../src/index.js';
 
 const shipped = new Uint8Array(readFileSync(new URL(`../../../packages/nde/model/${NDE_MODEL_FILE}`, import.meta.url)));
 
@@ -27,6 +27,36 @@ describe('the shipped model', () => {
     expect(shipped.length).toBeLessThan(4096);
     const text = new TextDecoder('latin1').decode(shipped);
     for (const name of ['MatMulInteger', 'Scan', 'BitShift', 'If', 'Add', 'Sub', 'w1', 'z2', 'decrypt']) expect(text).toContain(name);
+  });
+});
+
+const shippedV2 = new Uint8Array(readFileSync(new URL(`../../../packages/nde/model/${NDE_V2_MODEL_FILE}`, import.meta.url)));
+
+describe('the shipped v2 model', () => {
+  it('regenerates byte for byte', () => {
+    expect(bytesToHex(buildShippedModelV2())).toBe(bytesToHex(shippedV2));
+  });
+  it('hashes to the pinned v2 model id (NDE_MODELS[2].idHex, literal here too)', () => {
+    const pinned = '7fbcc41f747b058781f879a765a3d615f9c2aa80029b13373a7d7328c6c308c7';
+    expect(bytesToHex(sha256(shippedV2))).toBe(pinned);
+    expect(NDE_MODELS[2].idHex).toBe(pinned);
+    expect(NDE_MODELS[2].file).toBe(NDE_V2_MODEL_FILE);
+  });
+  it('leaves the v1 model as it was (v1 id literal)', () => {
+    expect(bytesToHex(sha256(buildShippedModel()))).toBe('07c6c981fb907b915a238919e1aa8690e50676345b41308ca3099474cbaa877a');
+  });
+  it('is deterministic, and depends on every shape parameter; the step must be a multiple of the state', () => {
+    expect(buildNdeV2Model({ ...NDE_V2_SHAPE })).toEqual(buildShippedModelV2());
+    for (const change of [{ state: 32 }, { hidden: 128 }, { step: 256 }, { mix: 0x9e3779b3 }, { shift: 23 }, { version: 'v3' }]) {
+      expect(bytesToHex(buildNdeV2Model({ ...NDE_V2_SHAPE, ...change }))).not.toBe(bytesToHex(shippedV2));
+    }
+    expect(() => buildNdeV2Model({ ...NDE_V2_SHAPE, step: 500 })).toThrow(RangeError);
+  });
+  it('carries no weights: weights and zero points are inputs, it outputs the final state, and uses no ReduceSum', () => {
+    expect(shippedV2.length).toBeLessThan(4096);
+    const text = new TextDecoder('latin1').decode(shippedV2);
+    for (const name of ['MatMulInteger', 'Scan', 'BitShift', 'Split', 'If', 'w1', 'z1', 'w2', 'z2', 'iv', 'decrypt', 'state']) expect(text).toContain(name);
+    expect(text).not.toContain('ReduceSum'); // saturates in onnxruntime 1.30 (DESIGN.md section 3)
   });
 });
 
