@@ -146,6 +146,19 @@ describe('v2 reference backend: properties', () => {
     const changed = pt.subarray(512).filter((b) => b !== 0).length;
     expect(changed).toBeGreaterThan(1024 * 0.9); // ~255/256 of them under the ideal model
   });
+  it('documented property: ciphertext changes that cancel in one lane sum leave the following keystream unchanged', () => {
+    // s'[j] = u[j] + sum_m c[64m + j]: the feedback compresses a step to 64 lane sums (spec,
+    // "Properties"). Not a weakness of the envelope (the AEAD authenticates every byte), but it is
+    // the construction: this test fails if the feedback is ever changed.
+    const c = mod251(1536);
+    const t = c.slice();
+    t[5] = (t[5]! + 1) & 0xff;
+    t[64 + 5] = (t[64 + 5]! - 1) & 0xff;
+    const p = nde.decryptChunk(key, salt, 0, c);
+    const q = nde.decryptChunk(key, salt, 0, t);
+    expect(q.subarray(512)).toEqual(p.subarray(512));
+    expect(q.subarray(0, 512)).not.toEqual(p.subarray(0, 512));
+  });
   it('v1 and v2 give different bytes for one key (independent labels); v1 is unchanged', () => {
     const data = new Uint8Array(600);
     expect(nde.encryptChunk(key, salt, 0, data)).not.toEqual(referenceBackend.encryptChunk(key, salt, 0, data));
