@@ -7,6 +7,7 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import { NqcNdeError } from './errors.js';
 import { _closeAllOnnx, createOnnxBackend, type OnnxBackendOptions } from './onnx/backend.js';
+import { _closeAllOnnxV2, createOnnxBackendV2 } from './onnx/v2/backend.js';
 import { referenceBackend, referenceBackendV2 } from './reference.js';
 import { _checkVersion } from './checks.js';
 import { _ChunkBatcher, type NdeStreamOptions } from './stream.js';
@@ -15,6 +16,7 @@ import type { NdeVersion } from './versions.js';
 
 export * from './index.js';
 export { createOnnxBackend, type OnnxBackendOptions } from './onnx/backend.js';
+export { createOnnxBackendV2, type OnnxBackendV2Options } from './onnx/v2/backend.js';
 
 /**
  * Closes every ONNX backend this process created (with {@link createNde} or `createOnnxBackend`)
@@ -32,8 +34,8 @@ export { createOnnxBackend, type OnnxBackendOptions } from './onnx/backend.js';
  * process.on('SIGINT', () => void closeAllNde().finally(() => process.exit(130)));
  * ```
  */
-export function closeAllNde(): Promise<void> {
-  return _closeAllOnnx();
+export async function closeAllNde(): Promise<void> {
+  await Promise.all([_closeAllOnnx(), _closeAllOnnxV2()]);
 }
 
 /** Options of {@link createNde}. */
@@ -138,7 +140,7 @@ export async function createNde(opts: CreateNdeOptions = {}): Promise<NdeBackend
     throw new NqcNdeError('ERR_NDE_INVALID_INPUT', `"backend" expected 'auto', 'reference', 'onnx' or 'wasm', got ${String(choice)}`);
   }
   const version = _checkVersion(opts.version === undefined ? 1 : opts.version);
-  return version === 2 ? createNdeV2(choice) : createNdeV1(choice, opts);
+  return version === 2 ? createNdeV2(choice, opts) : createNdeV1(choice, opts);
 }
 
 function unavailable(what: string): NqcNdeError {
@@ -164,10 +166,19 @@ async function createNdeV1(choice: NonNullable<CreateNdeOptions['backend']>, opt
 // - WebAssembly (src/wasm/): `'wasm'` returns it (or throws its typed error); `'auto'` tries it first.
 // - ONNX v2 (src/onnx/): `'onnx'` returns it after its self-test; `'auto'` tries it when wasm fails
 //   (or first, if it measures faster), and calls fallback(err, opts.onFallback) before the reference.
-async function createNdeV2(choice: NonNullable<CreateNdeOptions['backend']>): Promise<NdeBackend> {
+async function createNdeV2(choice: NonNullable<CreateNdeOptions['backend']>, opts: CreateNdeOptions): Promise<NdeBackend> {
   if (choice === 'wasm') throw unavailable('the WebAssembly backend of NDE v2');
-  if (choice === 'onnx') throw unavailable('the ONNX backend of NDE v2');
-  return referenceBackendV2;
+  if (choice === 'reference') return referenceBackendV2;
+  const onnx = createOnnxBackendV2(opts);
+  try {
+    await onnx.ready();
+    return onnx;
+  } catch (err) {
+    await onnx.close();
+    if (choice === 'onnx') throw err;
+    fallback(err, opts.onFallback);
+    return referenceBackendV2;
+  }
 }
 
 /**

@@ -19,5 +19,23 @@ export declare function runJob(
   },
 ): Promise<Uint8Array>;
 
+/** Runs one NDE v2 job; resolves with the `out` [batch, steps, 512] and `state` [batch, 64] bytes. */
+export declare function runJobV2(
+  ort: typeof import('onnxruntime-node'),
+  session: InferenceSession,
+  job: {
+    version: 2;
+    batch: number;
+    steps: number;
+    data: Uint8Array;
+    iv: Uint8Array;
+    w1: Uint8Array;
+    z1: Uint8Array;
+    w2: Uint8Array;
+    z2: Uint8Array;
+    decrypt: boolean;
+  },
+): Promise<{ out: Uint8Array; state: Uint8Array }>;
+
 /** Frees a buffer this code owns now (detaches it); see onnx-session.mjs. */
 export declare function releaseBuffer(bytes: Uint8Array): void;

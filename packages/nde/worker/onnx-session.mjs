@@ -65,3 +65,39 @@ export async function runJob(ort, session, job) {
   }
   return bytes;
 }
+
+/**
+ * Runs one NDE v2 job (model/nde-v2.onnx): 512-byte steps, 64-byte state, and the Scan's final state
+ * as a second output, which a segmented run feeds to the next segment as its `iv`.
+ * @param {typeof import('onnxruntime-node')} ort
+ * @param {import('onnxruntime-node').InferenceSession} session
+ * @param {{version:2,batch:number,steps:number,data:Uint8Array,iv:Uint8Array,w1:Uint8Array,z1:Uint8Array,w2:Uint8Array,z2:Uint8Array,decrypt:boolean}} job
+ * @returns {Promise<{out: Uint8Array, state: Uint8Array}>} `out` [batch, steps, 512], `state` [batch, 64]
+ */
+export async function runJobV2(ort, session, job) {
+  const K = 512;
+  const S = 64;
+  const H = 64;
+  const O = K + S;
+  // As for v1: a Scan over an empty batch or zero steps must never reach the native code.
+  if (!(job.batch > 0 && job.steps > 0)) throw new Error(`empty job (batch=${job.batch}, steps=${job.steps})`);
+  const feeds = {
+    data: new ort.Tensor('uint8', job.data, [job.batch, job.steps, K]),
+    iv: new ort.Tensor('uint8', job.iv, [job.batch, S]),
+    w1: new ort.Tensor('uint8', job.w1, [S, H]),
+    z1: new ort.Tensor('uint8', job.z1, [H]),
+    w2: new ort.Tensor('uint8', job.w2, [H, O]),
+    z2: new ort.Tensor('uint8', job.z2, [O]),
+    decrypt: new ort.Tensor('bool', new Uint8Array([job.decrypt ? 1 : 0]), []),
+  };
+  const result = await session.run(feeds, ['out', 'state']);
+  const out = /** @type {Uint8Array} */ (result.out.data);
+  const state = /** @type {Uint8Array} */ (result.state.data);
+  if (!(out instanceof Uint8Array) || out.length !== job.data.length) {
+    throw new Error(`model returned out of ${out.length} elements, expected uint8 of ${job.data.length}`);
+  }
+  if (!(state instanceof Uint8Array) || state.length !== job.batch * S) {
+    throw new Error(`model returned state of ${state.length} elements, expected uint8 of ${job.batch * S}`);
+  }
+  return { out, state };
+}

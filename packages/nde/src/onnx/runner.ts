@@ -1,13 +1,17 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { releaseBuffer, runJob, SESSION_OPTIONS } from '../../worker/onnx-session.mjs';
+import { releaseBuffer, runJob, runJobV2, SESSION_OPTIONS } from '../../worker/onnx-session.mjs';
 import { NqcNdeError } from '../errors.js';
 import type { OnnxJob } from './job.js';
+import type { OnnxJobV2, OnnxResultV2 } from './v2/job.js';
 import { _loadOrt, _WORKER_PATH, _disableOrtTelemetry } from './runtime.js';
 
-/** Something that runs jobs on the NDE model. @internal */
-export interface OnnxRunner {
-  run(job: OnnxJob): Promise<Uint8Array>;
+/**
+ * Something that runs jobs on an NDE model: v1 jobs resolve with the `out` bytes, v2 jobs
+ * (`OnnxRunner<OnnxJobV2, OnnxResultV2>`) with `out` and the final state. @internal
+ */
+export interface OnnxRunner<J = OnnxJob, R = Uint8Array> {
+  run(job: J): Promise<R>;
   close(): Promise<void>;
 }
 
@@ -42,15 +46,38 @@ export async function _createInlineRunner(model: Uint8Array): Promise<OnnxRunner
   };
 }
 
-interface Pending {
-  resolve(out: Uint8Array): void;
+/** Runs NDE v2 jobs on a session of the v2 model in the calling thread. @internal */
+export async function _createInlineRunnerV2(model: Uint8Array): Promise<OnnxRunner<OnnxJobV2, OnnxResultV2>> {
+  const ort = await _loadOrt();
+  let session: Awaited<ReturnType<typeof ort.InferenceSession.create>>;
+  try {
+    session = await ort.InferenceSession.create(model, SESSION_OPTIONS);
+  } catch (err) {
+    throw new NqcNdeError('ERR_NDE_BACKEND_UNAVAILABLE', 'onnxruntime-node cannot load the NDE v2 model', { cause: err });
+  }
+  return {
+    run: async (job) => {
+      try {
+        return await runJobV2(ort, session, job);
+      } catch (err) {
+        throw failed(err);
+      } finally {
+        releaseBuffer(job.data);
+      }
+    },
+    close: () => session.release(),
+  };
+}
+
+interface Pending<R> {
+  resolve(out: R): void;
   reject(err: unknown): void;
 }
 
-/** One worker thread with its own session. @internal */
-class WorkerRunner implements OnnxRunner {
+/** One worker thread with its own session (of the v1 or the v2 model: the jobs say which). @internal */
+class WorkerRunner<J extends { data: Uint8Array; iv: Uint8Array }, R> implements OnnxRunner<J, R> {
   readonly #worker: Worker;
-  readonly #pending = new Map<number, Pending>();
+  readonly #pending = new Map<number, Pending<R>>();
   readonly ready: Promise<void>;
   #nextId = 0;
   #dead: NqcNdeError | undefined;
@@ -62,7 +89,7 @@ class WorkerRunner implements OnnxRunner {
     this.#worker = new Worker(_WORKER_PATH, { workerData: { model } });
     this.#worker.unref();
     this.ready = new Promise<void>((resolve, reject) => {
-      const onMessage = (msg: { type?: string; id?: number; out?: Uint8Array; error?: string }): void => {
+      const onMessage = (msg: { type?: string; id?: number; out?: Uint8Array; state?: Uint8Array; error?: string }): void => {
         if (msg.type === 'ready') {
           resolve();
           return;
@@ -72,7 +99,8 @@ class WorkerRunner implements OnnxRunner {
         this.#pending.delete(msg.id!);
         if (this.#pending.size === 0) this.#worker.unref();
         if (msg.error !== undefined) p.reject(new NqcNdeError('ERR_NDE_BACKEND_FAILED', `onnxruntime failed: ${msg.error}`));
-        else p.resolve(msg.out!);
+        // A v2 job's reply carries the final state too.
+        else p.resolve((msg.state === undefined ? msg.out! : { out: msg.out!, state: msg.state }) as R);
       };
       const onError = (err: unknown): void => {
         const dead = new NqcNdeError('ERR_NDE_BACKEND_FAILED', 'NDE worker thread failed', { cause: err });
@@ -97,10 +125,10 @@ class WorkerRunner implements OnnxRunner {
     this.#pending.clear();
   }
 
-  run(job: OnnxJob): Promise<Uint8Array> {
+  run(job: J): Promise<R> {
     if (this.#dead) return Promise.reject(this.#dead);
     const id = this.#nextId++;
-    return new Promise<Uint8Array>((resolve, reject) => {
+    return new Promise<R>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
       this.#worker.ref();
       // data and iv are per-job buffers: transfer them; the weights are shared and get copied.
@@ -138,9 +166,12 @@ class WorkerRunner implements OnnxRunner {
  * Starts `count` worker threads, each with its own session.
  * @internal
  */
-export async function _createWorkerRunners(model: Uint8Array, count: number): Promise<OnnxRunner[]> {
+export async function _createWorkerRunners<J extends { data: Uint8Array; iv: Uint8Array } = OnnxJob, R = Uint8Array>(
+  model: Uint8Array,
+  count: number,
+): Promise<OnnxRunner<J, R>[]> {
   await _loadOrt(); // fail fast, with the typed error, if the package is missing
-  const runners = Array.from({ length: count }, () => new WorkerRunner(model));
+  const runners = Array.from({ length: count }, () => new WorkerRunner<J, R>(model));
   try {
     await Promise.all(runners.map((r) => r.ready));
   } catch (err) {
@@ -155,9 +186,9 @@ export function _defaultWorkers(): number {
   return Math.max(1, Math.min(8, availableParallelism()));
 }
 
-interface Queued {
-  job: OnnxJob;
-  resolve(out: Uint8Array): void;
+interface Queued<J, R> {
+  job: J;
+  resolve(out: R): void;
   reject(err: unknown): void;
 }
 
@@ -166,13 +197,13 @@ interface Queued {
  * so work stays balanced whatever the callers' pattern (one call at a time, or several in flight).
  * @internal
  */
-export class _RunnerPool {
-  readonly #runners: readonly OnnxRunner[];
-  readonly #busy = new Set<OnnxRunner>();
-  #queue: Queued[] = [];
+export class _RunnerPool<J = OnnxJob, R = Uint8Array> {
+  readonly #runners: readonly OnnxRunner<J, R>[];
+  readonly #busy = new Set<OnnxRunner<J, R>>();
+  #queue: Queued<J, R>[] = [];
   #closed: NqcNdeError | undefined;
 
-  constructor(runners: readonly OnnxRunner[]) {
+  constructor(runners: readonly OnnxRunner<J, R>[]) {
     this.#runners = runners;
   }
 
@@ -181,9 +212,9 @@ export class _RunnerPool {
     return this.#runners.length;
   }
 
-  run(job: OnnxJob): Promise<Uint8Array> {
+  run(job: J): Promise<R> {
     if (this.#closed) return Promise.reject(this.#closed);
-    return new Promise<Uint8Array>((resolve, reject) => {
+    return new Promise<R>((resolve, reject) => {
       this.#queue.push({ job, resolve, reject });
       this.#pump();
     });

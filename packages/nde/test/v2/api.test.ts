@@ -61,12 +61,15 @@ describe('createReferenceNde({ version })', () => {
 });
 
 describe('createNde({ version })', () => {
-  it('v2 reference and auto give the v2 reference backend', async () => {
-    for (const backend of ['reference', 'auto'] as const) {
-      const nde = await createNde({ version: 2, backend });
-      expect([nde.name, nde.version]).toEqual(['reference', 2]);
+  it('v2 reference gives the v2 reference backend; v2 onnx and auto (here: onnxruntime-node installed) the ONNX v2 backend', async () => {
+    const ref = await createNde({ version: 2, backend: 'reference' });
+    expect([ref.name, ref.version]).toEqual(['reference', 2]);
+    for (const backend of ['onnx', 'auto'] as const) {
+      const nde = await createNde({ version: 2, backend, workers: 0 });
+      expect([nde.name, nde.version]).toEqual(['onnx', 2]);
+      await nde.close();
     }
-  });
+  }, 120_000);
   it('v1 reference is the v1 reference backend', async () => {
     expect(await createNde({ version: 1, backend: 'reference' })).toBe(referenceBackend);
     expect(await createNde({ backend: 'reference' })).toBe(referenceBackend);
@@ -76,7 +79,6 @@ describe('createNde({ version })', () => {
     [{ version: '2' }, 'ERR_NDE_INVALID_INPUT'],
     [{ version: null }, 'ERR_NDE_INVALID_INPUT'],
     [{ version: 2, backend: 'gpu' }, 'ERR_NDE_INVALID_INPUT'],
-    [{ version: 2, backend: 'onnx' }, 'ERR_NDE_BACKEND_UNAVAILABLE'],
     [{ version: 2, backend: 'wasm' }, 'ERR_NDE_BACKEND_UNAVAILABLE'],
     [{ version: 1, backend: 'wasm' }, 'ERR_NDE_BACKEND_UNAVAILABLE'],
   ])('rejects what it cannot serve: %p -> %s', async (opts, code) => {

@@ -1,0 +1,66 @@
+// The v2 self-test runs every batch shape the v2 backend uses: a session that is right for small
+// batches and wrong for large ones (onnxruntime picks code paths by size) must be refused. The
+// session here is the real one, wrapped to corrupt one output byte whenever a run has more than 4
+// chunks; a second wrapper corrupts only the final-state output of runs of 2 or more chunks.
+import { createRequire } from 'node:module';
+import { describe, expect, it, jest } from '@jest/globals';
+
+type Feeds = Record<string, { dims: readonly number[] }>;
+type Result = { out: { data: Uint8Array }; state?: { data: Uint8Array } };
+type Session = { run(feeds: Feeds, names: string[]): Promise<Result> };
+
+let corrupt: (feeds: Feeds, result: Result) => void = () => undefined;
+
+jest.unstable_mockModule('onnxruntime-node', () => {
+  const real = createRequire(import.meta.url)('onnxruntime-node') as {
+    Tensor: unknown;
+    InferenceSession: { create(...args: unknown[]): Promise<Session> };
+  };
+  const create = async (...args: unknown[]): Promise<Session> => {
+    const session = await real.InferenceSession.create(...args);
+    return new Proxy(session, {
+      get(target, prop) {
+        if (prop === 'run') {
+          return async (feeds: Feeds, names: string[]) => {
+            const result = await target.run(feeds, names);
+            corrupt(feeds, result);
+            return result;
+          };
+        }
+        const v = Reflect.get(target, prop) as unknown;
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+  };
+  return { Tensor: real.Tensor, InferenceSession: { create }, default: { Tensor: real.Tensor, InferenceSession: { create } } };
+});
+
+describe('ONNX v2 self-test at every batch shape', () => {
+  it('refuses a session that miscomputes only above 4 chunks', async () => {
+    const { createOnnxBackendV2 } = await import('../../src/onnx/v2/backend.js');
+    corrupt = (feeds, result) => {
+      if (feeds['data']!.dims[0]! > 4) result.out.data[5]! ^= 1;
+    };
+    const b = createOnnxBackendV2({ workers: 0 });
+    await expect(b.ready()).rejects.toMatchObject({ code: 'ERR_NDE_SELF_TEST_FAILED', message: expect.stringContaining('64/short') });
+    await b.close();
+  }, 120_000);
+
+  it('the same session, uncorrupted, passes (the wrapper alone changes nothing)', async () => {
+    const { createOnnxBackendV2 } = await import('../../src/onnx/v2/backend.js');
+    corrupt = () => undefined;
+    const b = createOnnxBackendV2({ workers: 0 });
+    await expect(b.ready()).resolves.toBeUndefined();
+    await b.close();
+  }, 120_000);
+
+  it('refuses a session whose final-state output is wrong (caught by the segmented check)', async () => {
+    const { createOnnxBackendV2 } = await import('../../src/onnx/v2/backend.js');
+    corrupt = (_feeds, result) => {
+      if (result.state) result.state.data[0]! ^= 0x80;
+    };
+    const b = createOnnxBackendV2({ workers: 0 });
+    await expect(b.ready()).rejects.toMatchObject({ code: 'ERR_NDE_SELF_TEST_FAILED', message: expect.stringContaining('1/long in segments') });
+    await b.close();
+  }, 120_000);
+});
