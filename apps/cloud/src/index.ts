@@ -8,3 +8,7 @@ export { NqcCloudError, type CloudErrorCode, type ErrorBody } from './errors.js'
 export { SqliteStore } from './sqlite-store.js';
 export { makePatients, PATIENT_FIELDS, type Patient } from './patients.js';
 export type { AuditEntry, DatasetRow, EnvelopeMeta, Store } from './store.js';
+export { AGE_BINS, AGE_HISTOGRAM, encodePatient, PATIENT_SCENARIO_FIELDS } from './patients.js';
+export { AMOUNT_BINS, AMOUNT_FIELD, AMOUNT_HISTOGRAM, BANK_FIELDS, CATEGORIES, CATEGORY_SUMS, encodeTransaction, makeTransactions, type Transaction } from './bank.js';
+export { binOf, groupPath, groupSumFields, histogramFields, isGroupName, MAX_GROUP_KEYS, oneHot, spread, type Bin, type GroupSpec } from './aggregates/groups.js';
+export { sumGroup, type GroupAnswer, type SlotEvaluator, type SlotPart } from './aggregates/slots.js';

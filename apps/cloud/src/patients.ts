@@ -4,6 +4,7 @@
  * @module
  */
 import type { FieldSpec } from '@nqc/she';
+import { histogramFields, oneHot, type Bin, type GroupSpec } from './aggregates/groups.js';
 
 /** One patient record: the whole JSON is encrypted; age, length of stay and bill are also HE fields. */
 export interface Patient {
@@ -21,6 +22,29 @@ export const PATIENT_FIELDS: readonly FieldSpec[] = [
   { path: 'stay', type: 'integer', min: 0, max: 365 },
   { path: 'bill', type: 'fixed', decimals: 2, min: 0, max: 100_000 },
 ];
+
+/** Age bands of the age histogram. */
+export const AGE_BINS: readonly Bin[] = [
+  { key: '0-19', min: 0, max: 20 },
+  { key: '20-39', min: 20, max: 40 },
+  { key: '40-59', min: 40, max: 60 },
+  { key: '60-79', min: 60, max: 80 },
+  { key: '80+', min: 80 },
+];
+
+/** The age histogram: one 0/1 HE field per band (`age_bins.0-19`, ...). */
+export const AGE_HISTOGRAM: GroupSpec = { name: 'age_bins', kind: 'histogram', of: 'age', keys: AGE_BINS.map((b) => b.key) };
+
+/** The page's patient schema: {@link PATIENT_FIELDS} and the age histogram's indicators. */
+export const PATIENT_SCENARIO_FIELDS: readonly FieldSpec[] = [...PATIENT_FIELDS, ...histogramFields(AGE_HISTOGRAM.name, AGE_BINS)];
+
+/**
+ * A patient with its histogram indicators, ready for `encryptDataset` with {@link PATIENT_SCENARIO_FIELDS}.
+ * @param p - the patient
+ */
+export function encodePatient(p: Patient): { [key: string]: string | number | Record<string, number> } {
+  return { ...p, [AGE_HISTOGRAM.name]: oneHot(AGE_BINS, p.age) };
+}
 
 const NAMES = ['Ada', 'Grace', 'Alan', 'Edsger', 'Barbara', 'Donald', 'Frances', 'Tony', 'Margaret', 'John'];
 const DIAGNOSES = ['fracture', 'influenza', 'asthma', 'migraine', 'checkup', 'sprain', 'appendicitis', 'pneumonia'];

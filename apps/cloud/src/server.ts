@@ -14,6 +14,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { fromBase64, hexExcerpt, newId, sha256Hex, toBase64 } from './codec.js';
 import { envelopeError, NqcCloudError, type ErrorBody } from './errors.js';
 import { EvaluatorCache } from './evaluators.js';
+import { answerGroup, GROUP_OPS } from './aggregates/route.js';
 import { servePage } from './page.js';
 import type { DatasetRow, EnvelopeMeta, Store } from './store.js';
 
@@ -201,7 +202,9 @@ export async function buildServer(opts: CloudServerOptions): Promise<FastifyInst
     const body = req.body as { op?: unknown; path?: unknown } | undefined;
     const op = body?.op;
     const path = body?.path;
-    if (typeof op !== 'string' || !OPS.has(op)) throw new NqcCloudError('ERR_CLOUD_BAD_REQUEST', '"op" expected sum, mean or count');
+    // Histograms and grouped sums: additions only, in src/aggregates/.
+    if (typeof op === 'string' && GROUP_OPS.has(op)) return answerGroup({ store, dataset: d, op, group: path, evaluators, perform });
+    if (typeof op !== 'string' || !OPS.has(op)) throw new NqcCloudError('ERR_CLOUD_BAD_REQUEST', '"op" expected sum, mean, count, histogram or groupSum');
     if (typeof path !== 'string' || path.length === 0 || path.length > 200) throw new NqcCloudError('ERR_CLOUD_BAD_REQUEST', '"path" expected a field path');
     const metas = store.listEnvelopes(d.id);
     if (metas.length === 0) throw new NqcCloudError('ERR_CLOUD_NO_DATA', 'the dataset has no envelopes yet');
