@@ -1,18 +1,21 @@
 /**
- * nde-keystream: writes raw NDE v1 keystream to stdout, for external test batteries (dieharder, ent,
- * rngtest). The keystream is the encryption of zero bytes: chunk `index`, `index + 1`, ... each of
- * `--chunk-size` bytes (the envelope's chunking), concatenated and cut to `--length` bytes.
+ * nde-keystream: writes raw NDE keystream (v2 by default, v1 with `--version 1`) to stdout, for
+ * external test batteries (dieharder, ent, rngtest). The keystream is the encryption of zero bytes:
+ * chunk `index`, `index + 1`, ... each of `--chunk-size` bytes (the envelope's chunking),
+ * concatenated and cut to `--length` bytes.
  *
- *   nde-keystream --key <64 hex> --salt <hex> [--index N] --length N [--chunk-size N] [--backend reference|onnx|auto]
+ *   nde-keystream --key <64 hex> --salt <hex> [--index N] --length N [--chunk-size N]
+ *                 [--version 1|2] [--backend auto|reference|onnx|wasm]
  */
 import { parseArgs } from 'node:util';
 import { hexToBytes } from '@noble/hashes/utils.js';
-import { createNde, createNdeNodeTransform, NDE_DEFAULT_CHUNK_SIZE, NqcNdeError } from '../node.js';
+import { createNde, createNdeNodeTransform, NDE_DEFAULT_CHUNK_SIZE, NDE_DEFAULT_VERSION, NqcNdeError } from '../node.js';
 
 const USAGE =
   'usage: nde-keystream --key <64 hex chars> --salt <hex> --length <bytes> [--index <first chunk index, default 0>]\n' +
-  '                     [--chunk-size <bytes, default 65536>] [--backend auto|reference|onnx]\n' +
-  'Writes the NDE v1 keystream (the encryption of zero bytes) to stdout.\n';
+  '                     [--chunk-size <bytes, default 65536>] [--version 1|2, default 2]\n' +
+  '                     [--backend auto|reference|onnx|wasm]\n' +
+  'Writes the NDE keystream (the encryption of zero bytes) of the given version to stdout.\n';
 
 class UsageError extends Error {}
 
@@ -40,6 +43,7 @@ async function main(): Promise<void> {
       length: { type: 'string' },
       'chunk-size': { type: 'string' },
       backend: { type: 'string' },
+      version: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -54,8 +58,12 @@ async function main(): Promise<void> {
   const firstIndex = integer(values.index, 'index', 0);
   const chunkSize = integer(values['chunk-size'], 'chunk-size', NDE_DEFAULT_CHUNK_SIZE);
   const backend = values.backend ?? 'auto';
-  if (backend !== 'auto' && backend !== 'reference' && backend !== 'onnx') throw new UsageError(`--backend expected auto, reference or onnx, got ${backend}`);
-  const nde = await createNde({ backend, workers: backend === 'reference' ? undefined : 1 });
+  if (backend !== 'auto' && backend !== 'reference' && backend !== 'onnx' && backend !== 'wasm') {
+    throw new UsageError(`--backend expected auto, reference, onnx or wasm, got ${backend}`);
+  }
+  const version = values.version ?? String(NDE_DEFAULT_VERSION);
+  if (version !== '1' && version !== '2') throw new UsageError(`--version expected 1 or 2, got ${version}`);
+  const nde = await createNde({ version: version === '1' ? 1 : 2, backend, workers: backend === 'reference' ? undefined : 1 });
   try {
     const transform = createNdeNodeTransform(nde, { key, salt, firstIndex, chunkSize });
     transform.pipe(process.stdout);
