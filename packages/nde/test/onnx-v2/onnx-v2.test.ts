@@ -12,6 +12,8 @@ import { NDE_MODELS, ndeModelIdOf, referenceBackendV2, type NdeBackend, type Nde
 import { _deriveParamsV2, _wipeParamsV2 } from '../../src/v2/derive.js';
 import { _createInlineRunnerV2 } from '../../src/onnx/runner.js';
 import { _selfTestV2, createOnnxBackendV2 } from '../../src/onnx/v2/backend.js';
+import { _KAT_V2, _katInputsV2 } from '../../src/onnx/v2/kat.js';
+import { _JOB_BATCHES } from '../../src/onnx/kat.js';
 import { _MODEL_V2_PATH, _loadModelV2 } from '../../src/onnx/v2/runtime.js';
 import { _runSegmentedV2, _SEGMENT_STEPS_V2 } from '../../src/onnx/v2/segment.js';
 import { testBytes } from '../helpers.js';
@@ -132,6 +134,23 @@ describe.each([
       { numRuns: 20 },
     );
   }, 300_000);
+});
+
+describe('the v2 self-test known answers', () => {
+  it('are the v2 reference backend\'s outputs, for every batch size the backend uses', async () => {
+    const { key: k, salt: s, cases } = _katInputsV2();
+    expect(Object.keys(_KAT_V2).sort()).toEqual(cases.map((c) => c.name).sort());
+    for (const b of _JOB_BATCHES) expect(cases.map((c) => c.name)).toEqual(expect.arrayContaining([`${b}/short`, `${b}/full`]));
+    for (const { name, items } of cases) {
+      expect(items).toHaveLength(Number(name.split('/')[0]));
+      for (const mode of ['encrypt', 'decrypt'] as const) {
+        const outs = await referenceBackendV2[`${mode}Chunks`](k, s, items);
+        const all = new Uint8Array(outs.reduce((n, o) => n + o.length, 0));
+        outs.reduce((off, o) => (all.set(o, off), off + o.length), 0);
+        expect(`${name} ${mode} ${bytesToHex(sha256(all))}`).toBe(`${name} ${mode} ${_KAT_V2[name]![mode]}`);
+      }
+    }
+  }, 120_000);
 });
 
 describe('segmented v2 runs (chunks over 1 MiB) chain the model state output', () => {
