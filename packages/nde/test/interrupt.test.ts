@@ -9,9 +9,9 @@ import { describe, expect, it } from '@jest/globals';
 const child = fileURLToPath(new URL('./fixtures/interrupt-child.mjs', import.meta.url));
 
 describe('interrupting a process that is encrypting on the ONNX pool', () => {
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    it(`${signal} mid-run: closeAllNde() then exit 130, no abort`, async () => {
-      const p = spawn(process.execPath, [child], { stdio: ['ignore', 'pipe', 'pipe'] });
+  for (const [signal, version] of [['SIGINT', 1], ['SIGTERM', 1], ['SIGINT', 2], ['SIGTERM', 2]] as const) {
+    it(`${signal} mid-run (NDE v${version}): closeAllNde() then exit 130, no abort`, async () => {
+      const p = spawn(process.execPath, [child, String(version)], { stdio: ['ignore', 'pipe', 'pipe'] });
       let stderr = '';
       p.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
       const exited = new Promise<{ code: number | null; sig: NodeJS.Signals | null }>((resolve) =>
