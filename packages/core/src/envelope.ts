@@ -43,6 +43,7 @@ import {
   type SignerReport,
   type VerifierInput,
 } from './keys.js';
+import type { NdeVersion } from '@nqc/nde';
 import { checkNdeChoice, innerForEncrypt, innerResolver, type NdeChoice, type Platform } from './nde.js';
 import { checkRecipientMix, checkStanzaMix } from './stanza-mix.js';
 
@@ -59,6 +60,13 @@ export interface EncryptOptions {
   readonly armor?: boolean | undefined;
   /** NDE inner layer; default `'auto'`. See {@link NdeChoice}. */
   readonly nde?: NdeChoice | undefined;
+  /**
+   * NDE construction to write: `2` (default, `NDE_DEFAULT_VERSION`: model `nde-v2.onnx`, 80
+   * multiply-adds per byte) or `1` (`nde-v1.onnx`, for readers that only know v1). Ignored with
+   * `nde: 'off'`; with an `NdeBackend` object it defaults to (and must equal) the backend's version.
+   * Decryption needs no such option: the header names the model, hence the version.
+   */
+  readonly ndeVersion?: NdeVersion | undefined;
   /** Payload AEAD; default `chacha20-poly1305`. */
   readonly aead?: AeadName | undefined;
   /** Plaintext bytes per chunk: a power of two, 64 B-16 MiB; default 64 KiB. */
@@ -134,7 +142,7 @@ export async function encryptOptions(platform: Platform, opts: EncryptOptions, e
   const recipients = toRecipients(opts.recipients);
   checkRecipientMix(recipients);
   const signer = opts.signer === undefined || opts.signer === null ? undefined : containerSigner(toSigner(opts.signer));
-  const inner = await innerForEncrypt(platform, checkNdeChoice(opts.nde));
+  const inner = await innerForEncrypt(platform, checkNdeChoice(opts.nde), opts.ndeVersion);
   const fileKey = randomBytes(FILE_KEY_LENGTH);
   const stanzas = wrap(fileKey, recipients);
   return {

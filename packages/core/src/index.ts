@@ -25,7 +25,7 @@ import { rotateDataKeyBytes, updateRecipientsBytes, type RotateDataKeyOptions, t
 export { NqcCoreError, errorInfo, isNqcError, DECRYPT_FAILED_MESSAGE, type NqcCoreErrorCode, type NqcErrorInfo, type NqcErrorLayer } from './errors.js';
 export type { AsyncIdentity, AsyncSigner, IdentityInput, RecipientInput, SignerInput, VerifierInput, SignerReport } from './keys.js';
 export type { NdeChoice } from './nde.js';
-export { NDE_MODEL_ID } from './nde.js';
+export { NDE_DEFAULT_VERSION, NDE_MODEL_ID, ndeModelIdOf, type NdeVersion } from './nde.js';
 export type { EnvelopeInfo, EnvelopeSizes, HeFieldInfo, RecipientInfo } from './info.js';
 export type { DecryptOptions, DecryptResult, DecryptStreamResult, EncryptOptions, OpenEnvelopeOptions } from './envelope.js';
 export { bytesSource, Dearmorer, detectEncoding, type EnvelopeEncoding, type RandomAccessEnvelope, type SeekableSource } from '@nqc/container';

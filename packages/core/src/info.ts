@@ -1,7 +1,7 @@
 // What an envelope says about itself, readable without any key (inspect) and, after opening, as the
 // authenticated header (decrypt).
 import { parseHeader, payloadLayout, type AeadName, type ParsedHeader } from '@nqc/container';
-import { NDE_MODEL_ID } from '@nqc/nde';
+import { ndeVersionOf, type NdeVersion } from '@nqc/nde';
 import { signerReport, type SignerReport } from './keys.js';
 
 /** One recipient stanza, as seen without keys. */
@@ -66,8 +66,12 @@ export interface EnvelopeInfo {
   readonly aead: AeadName;
   /** Plaintext bytes per chunk. */
   readonly chunkSize: number;
-  /** The inner layer: `null` when off; `modelId` (hex) and whether it is this library's NDE model. */
-  readonly nde: { readonly modelId: string; readonly known: boolean } | null;
+  /**
+   * The inner layer: `null` when off; else the model id the header names (hex SHA-256 of the model
+   * file), the NDE construction `version` it is (1 or 2; `null` for a model this library does not
+   * know, which decrypt refuses with `ERR_FORMAT_INNER_LAYER`), and `known` (`version !== null`).
+   */
+  readonly nde: { readonly modelId: string; readonly version: NdeVersion | null; readonly known: boolean } | null;
   /** Recipient stanzas in header order. */
   readonly recipients: readonly RecipientInfo[];
   /** The signer named in the header (checked only by `decrypt`), or `null`. */
@@ -128,6 +132,11 @@ function valuePaths(b: Uint8Array): string[] | undefined {
   }
 }
 
+function ndeInfo(id: Uint8Array): NonNullable<EnvelopeInfo['nde']> {
+  const version = ndeVersionOf(id) ?? null;
+  return { modelId: hex(id), version, known: version !== null };
+}
+
 /** @internal Describes a parsed header; `total` is the binary envelope length when known. */
 export function describe(header: ParsedHeader, armored: boolean, total?: number): EnvelopeInfo {
   const inner = header.suite.innerId;
@@ -162,7 +171,7 @@ export function describe(header: ParsedHeader, armored: boolean, total?: number)
     headerLength: header.length,
     aead: header.suite.aead,
     chunkSize: header.suite.chunkSize,
-    nde: inner ? { modelId: hex(inner), known: hex(inner) === hex(NDE_MODEL_ID) } : null,
+    nde: inner ? ndeInfo(inner) : null,
     recipients: header.stanzas.map((s) => ({
       type: s.type,
       keyIdHint: s.args.length === 1 && /^[0-9a-f]{8}$/.test(s.args[0]!) ? s.args[0] : undefined,

@@ -16,6 +16,7 @@ import {
 import { fail } from './errors.js';
 import { binaryEnvelope, decryptAny, encryptAny, type DecryptResult } from './envelope.js';
 import { toIdentities, toRecipients, unwrapWith, wrap, type IdentityInput, type RecipientInput, type SignerInput, type VerifierInput } from './keys.js';
+import type { NdeVersion } from '@nqc/nde';
 import type { NdeChoice, Platform } from './nde.js';
 import { checkRecipientMix, checkStanzaMix } from './stanza-mix.js';
 
@@ -47,6 +48,12 @@ export interface RotateDataKeyOptions extends UpdateRecipientsOptions {
    * `'off'`. The AEAD, chunk size and HE section are always kept.
    */
   readonly newNde?: RotateNde | undefined;
+  /**
+   * NDE construction of the new envelope when it has the layer: `2` (default, `NDE_DEFAULT_VERSION`)
+   * or `1`. A v1 envelope rotated with the defaults comes out as v2 (the old one opens with v1: its
+   * header names its model).
+   */
+  readonly ndeVersion?: NdeVersion | undefined;
   /**
    * Require the **old** envelope to carry a valid signature by one of these keys before its content
    * (payload and HE section) is re-encrypted and re-signed: `rotateDataKey` otherwise re-signs content
@@ -153,6 +160,7 @@ export async function rotateDataKeyBytes(platform: Platform, envelope: Uint8Arra
       recipients: opts.recipients,
       signer: opts.signer ?? undefined,
       nde: rotatedNde(opts, header.suite.innerId !== null),
+      ndeVersion: opts.ndeVersion,
       aead: header.suite.aead,
       chunkSize: header.suite.chunkSize,
     },

@@ -32,7 +32,7 @@ import {
   type SeekableSource,
 } from '@nqc/container';
 import { createDecryptDuplex, createEncryptDuplex, fileSource, nodeProvider } from '@nqc/container/node';
-import { referenceBackend, type NdeBackend } from '@nqc/nde';
+import type { NdeBackend, NdeVersion } from '@nqc/nde';
 import { isEncryptedIdentityFile, MAX_IDENTITY_FILE_LENGTH, NqcPqlError, parseIdentityFile, type Identity, type SigningKey } from '@nqc/pql';
 import { fail } from './errors.js';
 import {
@@ -54,7 +54,7 @@ import { describe, type EnvelopeInfo } from './info.js';
 import { signerReport, toRecipients, wrap, type SignerReport } from './keys.js';
 import { checkRecipientMix } from './stanza-mix.js';
 import { checkFraming, recoverFileKey, rotateDataKeyBytes, rotatedNde, runCheckHe, updateRecipientsBytes, type RotateDataKeyOptions, type UpdateRecipientsOptions } from './lifecycle.js';
-import { autoNdeBackend, checkNdeChoice, NDE_MODEL_ID, type NdeChoice, type Platform } from './nde.js';
+import { autoNdeBackend, backendForId, checkNdeChoice, checkNdeVersion, NDE_DEFAULT_VERSION, referenceOf, type NdeChoice, type Platform } from './nde.js';
 import { ndeDecryptTransform, pipelines, prefetchingEncryptTransform } from './prefetch.js';
 import {
   decryptJsonWith,
@@ -73,19 +73,20 @@ export { aggregate, extractHeFields } from './records-node.js';
 export { verifySignatureFile } from './verify-file.js';
 
 // ---------------------------------------------------------------------------------------------------
-// Platform: node:crypto + lazily created NDE backends (cached per choice, closed by closeNde()).
+// Platform: node:crypto + lazily created NDE backends (one per (choice, version), closed by closeNde()).
 
-const backends = new Map<'auto' | 'onnx', Promise<NdeBackend>>();
+const backends = new Map<`${'auto' | 'onnx' | 'wasm'}/v${NdeVersion}`, Promise<NdeBackend>>();
 
-async function ndeBackend(choice: Exclude<NdeChoice, 'off'>): Promise<NdeBackend> {
+async function ndeBackend(choice: Exclude<NdeChoice, 'off'>, version: NdeVersion): Promise<NdeBackend> {
   if (typeof choice === 'object') return choice;
-  if (choice === 'reference') return referenceBackend;
-  let p = backends.get(choice);
+  if (choice === 'reference') return referenceOf(version);
+  const key = `${choice}/v${version}` as const;
+  let p = backends.get(key);
   if (!p) {
     // 'auto' falls back to the reference backend with a one-time warning (NQC_NDE_FALLBACK)
-    p = import('@nqc/nde/node').then(({ createNde }) => (choice === 'auto' ? autoNdeBackend(createNde) : createNde({ backend: choice })));
-    backends.set(choice, p);
-    p.catch(() => backends.delete(choice));
+    p = import('@nqc/nde/node').then(({ createNde }) => (choice === 'auto' ? autoNdeBackend(createNde, version) : createNde({ backend: choice, version })));
+    backends.set(key, p);
+    p.catch(() => backends.delete(key));
   }
   return p;
 }
@@ -94,11 +95,13 @@ async function ndeBackend(choice: Exclude<NdeChoice, 'off'>): Promise<NdeBackend
 const nodePlatform: Platform = { provider: nodeProvider, ndeBackend };
 
 /**
- * Which backend `nde: 'auto'` resolves to here: `'onnx'` when onnxruntime-node loaded and passed its
- * known-answer self-test, else `'reference'`. Starts the backend (and its worker threads) if needed.
+ * Which backend `nde: 'auto'` resolves to here for NDE `version` (default 2, what new envelopes use):
+ * `'onnx'` when onnxruntime-node loaded and passed its known-answer self-test, else `'reference'`.
+ * Starts the backend (and its worker threads) if needed.
  */
-export async function ndeBackendName(choice: Exclude<NdeChoice, 'off'> = 'auto'): Promise<'onnx' | 'reference'> {
-  return (await ndeBackend(checkNdeChoice(choice) as Exclude<NdeChoice, 'off'>)).name;
+export async function ndeBackendName(choice: Exclude<NdeChoice, 'off'> = 'auto', version: NdeVersion = NDE_DEFAULT_VERSION): Promise<NdeBackend['name']> {
+  const c = checkNdeChoice(choice) as Exclude<NdeChoice, 'off'>;
+  return (await ndeBackend(c, checkNdeVersion(version, c))).name;
 }
 
 /**
@@ -244,7 +247,7 @@ export async function createEncryptTransform(opts: EncryptOptions): Promise<Dupl
   // With NDE on, compute the keystream of later chunks while earlier ones are sealed (see prefetch.ts).
   // Chunks of 4 MiB or more take the sequential path: bounded to one chunk in flight (prefetch.ts).
   const sequential = choice === 'off' || !pipelines(copts.chunkSize ?? DEFAULT_CHUNK_SIZE);
-  const t = sequential ? createEncryptDuplex(copts) : prefetchingEncryptTransform(copts, await ndeBackend(choice));
+  const t = sequential ? createEncryptDuplex(copts) : prefetchingEncryptTransform(copts, await ndeBackend(choice, checkNdeVersion(opts.ndeVersion, choice)));
   if (!opts.armor) return t;
   const a = armorTransform();
   t.pipe(a);
@@ -329,12 +332,13 @@ function decryptTransformNode(opts: DecryptOptions, hide: boolean): DecryptTrans
   // used only once the header MAC has verified it.
   let fileKey: Uint8Array | null = null;
   let chunkSize = 0;
-  let ndeUsed = false;
-  const passThrough = {
-    id: NDE_MODEL_ID,
+  // The backend of the version the header's model id names, once the container asked for it.
+  let ndeUsed: NdeBackend | undefined;
+  const passThrough = (id: Uint8Array): InnerLayer => ({
+    id,
     encryptChunks: async (_k: Uint8Array, _s: Uint8Array, items: { data: Uint8Array }[]) => items.map((i) => i.data),
     decryptChunks: async (_k: Uint8Array, _s: Uint8Array, items: { data: Uint8Array }[]) => items.map((i) => i.data),
-  };
+  });
   const inner = copts.inner as (id: Uint8Array) => Promise<InnerLayer | undefined>;
   const { duplex, header } = createDecryptDuplex({
     ...copts,
@@ -343,11 +347,12 @@ function decryptTransformNode(opts: DecryptOptions, hide: boolean): DecryptTrans
       return (fileKey = await copts.unwrap(stanzas, h));
     },
     inner: async (id: Uint8Array) => {
-      const real = await inner(id); // undefined for 'off' or another model: the container refuses
       // Chunks of 4 MiB or more: the container's sequential path, one chunk in flight (prefetch.ts).
-      if (!real || choice === 'off' || !pipelines(chunkSize)) return real;
-      ndeUsed = true;
-      return passThrough;
+      if (choice === 'off' || !pipelines(chunkSize)) return inner(id); // undefined for 'off': the container refuses
+      const backend = await backendForId(nodePlatform, choice, id); // undefined for an unknown model: refused
+      if (!backend) return undefined;
+      ndeUsed = backend;
+      return passThrough(backend.modelId.slice());
     },
   });
   let armored = false;
@@ -367,12 +372,12 @@ function decryptTransformNode(opts: DecryptOptions, hide: boolean): DecryptTrans
   const info = header.then((h) => (hide ? hideSigner(describe(h, armored)) : describe(h, armored)));
   info.catch(() => undefined);
   const ndeStage = ndeDecryptTransform(
-    () => ndeBackend(choice as Exclude<NdeChoice, 'off'>),
+    async () => ndeUsed!,
     async () => {
       const h = await header; // resolved only after the header MAC verified the file key
       return { key: deriveKeys(fileKey!, h.suite.salt).inner, salt: h.suite.salt, chunkSize: h.suite.chunkSize };
     },
-    () => ndeUsed,
+    () => ndeUsed !== undefined,
   );
   duplex.pipe(ndeStage);
   duplex.once('error', (e) => ndeStage.destroy(e));
@@ -523,10 +528,10 @@ export async function rotateDataKeyFile(inPath: string, outPath: string, opts: R
   // re-MACed and re-signed here: checked before the rename.
   const copts = await encryptOptions(
     nodePlatform,
-    { recipients: opts.recipients, signer: opts.signer ?? undefined, nde, aead: header.suite.aead, chunkSize: header.suite.chunkSize },
+    { recipients: opts.recipients, signer: opts.signer ?? undefined, nde, ndeVersion: opts.ndeVersion, aead: header.suite.aead, chunkSize: header.suite.chunkSize },
     { he: header.he },
   );
-  const e = nde === 'off' || !pipelines(header.suite.chunkSize) ? createEncryptDuplex(copts) : prefetchingEncryptTransform(copts, await ndeBackend(nde));
+  const e = nde === 'off' || !pipelines(header.suite.chunkSize) ? createEncryptDuplex(copts) : prefetchingEncryptTransform(copts, await ndeBackend(nde, checkNdeVersion(opts.ndeVersion, nde)));
   await replaceOnSuccess(outPath, async (tmp) => {
     await pipeline(createReadStream(inPath, { highWaterMark: 1 << 20 }), d.transform, e, createWriteStream(tmp, { flags: 'wx', mode: 0o600 }));
     await d.done;

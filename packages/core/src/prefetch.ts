@@ -15,7 +15,7 @@
 import { Transform } from 'node:stream';
 import { deriveKeys, encryptEngine, parseHeader, type EncryptOptions as ContainerEncryptOptions, type InnerLayer } from '@nqc/container';
 import type { NdeBackend } from '@nqc/nde';
-import { NDE_MODEL_ID } from './nde.js';
+import { fail } from './errors.js';
 
 /**
  * Plaintext bytes per NDE call made ahead of (encryption) or after (decryption) the container: 64
@@ -101,9 +101,12 @@ interface Ahead {
  * `backend`), with the NDE work for later chunks computed while earlier ones are sealed.
  */
 export function prefetchingEncryptTransform(opts: ContainerEncryptOptions, backend: NdeBackend): Transform {
+  // The header names the backend's own model (its version): never a constant that could disagree.
+  const id = backend.modelId.slice();
+  if (!opts.inner || !same(opts.inner.id, id)) fail('ERR_CORE_INVALID_ARGUMENT', 'internal: the prefetching transform needs the inner layer of its own NDE backend');
   const ahead = new Map<number, Ahead>();
   const layer: InnerLayer = {
-    id: NDE_MODEL_ID,
+    id,
     async encryptChunks(key, salt, items) {
       const out: (Uint8Array | Promise<Uint8Array> | undefined)[] = items.map((it) => {
         const a = ahead.get(it.index);

@@ -20,6 +20,8 @@ export interface WorkerEncryptOptions {
   readonly armor?: boolean | undefined;
   /** NDE layer; in a browser worker `'auto'` is the reference backend. */
   readonly nde?: 'auto' | 'reference' | 'off' | undefined;
+  /** NDE construction to write: 2 (default) or 1. See `EncryptOptions.ndeVersion`. */
+  readonly ndeVersion?: 1 | 2 | undefined;
   /** Payload AEAD. */
   readonly aead?: AeadName | undefined;
   /** Plaintext bytes per chunk. */

@@ -7,7 +7,7 @@ import { describe, it, expect } from '@jest/globals';
 import { randomFillSync } from 'node:crypto';
 import { Readable, Writable, type Duplex } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { NdeBackend, NdeChunk } from '@nqc/nde';
+import { ndeModelIdOf, type NdeBackend, type NdeChunk } from '@nqc/nde';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,8 +33,11 @@ function countingBackend() {
       return out;
     });
   };
+  // A stand-in for v1's model (any known model id works: the test is about memory, not keystream).
   const backend: NdeBackend = {
     name: 'reference',
+    version: 1,
+    modelId: ndeModelIdOf(1),
     encryptChunks: (_k, _s, items) => run(items, 1),
     decryptChunks: (_k, _s, items) => run(items, -1),
     close: async () => undefined,

@@ -4,7 +4,7 @@ import { describe, it, expect, jest } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { referenceBackend, NqcNdeError } from '@nqc/nde';
+import { referenceBackend, referenceBackendV2, NqcNdeError } from '@nqc/nde';
 import { autoNdeBackend } from '../src/nde.js';
 
 describe("nde 'auto' falling back to the reference backend", () => {
@@ -12,8 +12,8 @@ describe("nde 'auto' falling back to the reference backend", () => {
     const spy = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
     try {
       const broken = () => Promise.reject(new NqcNdeError('ERR_NDE_BACKEND_UNAVAILABLE', 'onnxruntime-node is not available', { cause: new Error("Cannot find package 'onnxruntime-node'") }));
-      expect(await autoNdeBackend(broken)).toBe(referenceBackend);
-      expect(await autoNdeBackend(broken)).toBe(referenceBackend);
+      expect(await autoNdeBackend(broken, 1)).toBe(referenceBackend);
+      expect(await autoNdeBackend(broken, 2)).toBe(referenceBackendV2);
       expect(spy).toHaveBeenCalledTimes(1);
       const [msg, opts] = spy.mock.calls[0] as unknown as [string, { code: string }];
       expect(opts.code).toBe('NQC_NDE_FALLBACK');
@@ -24,24 +24,35 @@ describe("nde 'auto' falling back to the reference backend", () => {
     }
   });
 
-  it('asks for the ONNX backend (so the reason is kept) and returns it when it works', async () => {
-    const onnx = { ...referenceBackend, name: 'onnx' as const };
-    const create = jest.fn((_o: { backend: 'onnx' }) => Promise.resolve(onnx));
-    expect(await autoNdeBackend(create)).toBe(onnx);
-    expect(create).toHaveBeenCalledWith({ backend: 'onnx' });
+  it("asks @nqc/nde for its 'auto' backend of the version, with core's fallback handler, and returns it", async () => {
+    const onnx = { ...referenceBackendV2, name: 'onnx' as const };
+    const create = jest.fn((_o: { backend: 'auto'; version: 1 | 2; onFallback: (e: Error) => void }) => Promise.resolve(onnx));
+    expect(await autoNdeBackend(create, 2)).toBe(onnx);
+    expect(create).toHaveBeenCalledWith({ backend: 'auto', version: 2, onFallback: expect.any(Function) });
+  });
+
+  it("a fallback inside @nqc/nde's 'auto' is reported through core's one warning (not @nqc/nde's own)", async () => {
+    const seen: string[] = [];
+    const create = jest.fn(async (o: { backend: 'auto'; version: 1 | 2; onFallback: (e: Error) => void }) => {
+      o.onFallback(new NqcNdeError('ERR_NDE_BACKEND_UNAVAILABLE', 'no fast backend here'));
+      seen.push('fallback');
+      return referenceBackendV2;
+    });
+    expect(await autoNdeBackend(create, 2)).toBe(referenceBackendV2);
+    expect(seen).toEqual(['fallback']);
   });
 
   const dist = join(import.meta.dirname, '..', 'dist', 'node.js');
-  (existsSync(dist) ? it : it.skip)('end to end (built dist, onnxruntime-node made unresolvable): one warning on stderr for two encryptions', () => {
+  (existsSync(dist) ? it : it.skip)('end to end (built dist, onnxruntime-node made unresolvable, NDE v1: ONNX is its fast backend): one warning on stderr for two encryptions', () => {
     // A resolve hook that makes `onnxruntime-node` missing, as after npm dropped it.
     const hook = `export async function resolve(s, c, next) { if (s === 'onnxruntime-node') { const e = new Error("Cannot find package 'onnxruntime-node'"); e.code = 'ERR_MODULE_NOT_FOUND'; throw e; } return next(s, c); }`;
     const register = `import { register } from 'node:module'; register(${JSON.stringify('data:text/javascript,' + encodeURIComponent(hook))});`;
     const script = `
       import { encrypt, closeNde, generateIdentity, ndeBackendName } from ${JSON.stringify(dist)};
       const a = generateIdentity();
-      await encrypt(new Uint8Array(1000), { recipients: a.recipient() });
-      await encrypt(new Uint8Array(1000), { recipients: a.recipient() });
-      console.log(await ndeBackendName());
+      await encrypt(new Uint8Array(1000), { recipients: a.recipient(), ndeVersion: 1 });
+      await encrypt(new Uint8Array(1000), { recipients: a.recipient(), ndeVersion: 1 });
+      console.log(await ndeBackendName('auto', 1));
       await closeNde();`;
     const r = spawnSync(process.execPath, ['--import', 'data:text/javascript,' + encodeURIComponent(register), '--input-type=module', '-e', script], {
       encoding: 'utf8',

@@ -115,7 +115,7 @@ describe('@nqc/core/node bytes API goes through the pipelined transforms', () =>
     // The browser entry's sequential path, driven with the ONNX backend object (the reference backend
     // at ~1 MB/s would make this test slow; both backends agree byte for byte, tested elsewhere).
     const { createNde } = await import('@nqc/nde/node');
-    const onnx = await createNde({ backend: 'auto' });
+    const onnx = await createNde({ backend: 'auto', version: 2 });
     for (const n of [0, 1, 65536, 65536 * 70 + 3]) {
       const pt = seeded(`nb/${n}`, n);
       const a = await encrypt(pt, { recipients: alice.recipient(), signer, nde: 'auto' });
