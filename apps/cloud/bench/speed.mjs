@@ -51,7 +51,7 @@ try {
   }
 } finally {
   await app.close();
-  store.close();
+  await store.close();
   keys.dispose();
   rmSync(dir, { recursive: true, force: true });
 }

@@ -23,7 +23,7 @@ const app = await buildServer({ store, manager, logger: { level: process.env['LO
 const stop = async () => {
   await app.close();
   await manager.close();
-  store.close();
+  await store.close();
   process.exit(0);
 };
 process.once('SIGINT', () => void stop());

@@ -129,8 +129,8 @@ export async function buildServer(opts: CloudServerOptions): Promise<FastifyInst
     return reply.status(e.status).send(body);
   });
 
-  const datasetOr404 = (id: string): DatasetRow => {
-    const d = store.getDataset(id);
+  const datasetOr404 = async (id: string): Promise<DatasetRow> => {
+    const d = await store.getDataset(id);
     if (!d) throw new NqcCloudError('ERR_CLOUD_NOT_FOUND', 'no such dataset');
     return d;
   };
@@ -160,45 +160,45 @@ export async function buildServer(opts: CloudServerOptions): Promise<FastifyInst
       throw new NqcCloudError('ERR_CLOUD_BAD_BUNDLE', `"bundle" is not an HE evaluation bundle: ${info.message}`, info.code);
     }
     const row: DatasetRow = { id: newId(), name, writers: [...new Set(writers)], bundle, heKeyId: ev.keyId, createdAt: new Date().toISOString() };
-    store.createDataset(row);
+    await store.createDataset(row);
     evaluators.adopt(row.id, ev);
-    store.audit('dataset.create', row.id, { writers: row.writers.length, bundleBytes: bundle.byteLength, heKeyId: row.heKeyId });
+    await store.audit('dataset.create', row.id, { writers: row.writers.length, bundleBytes: bundle.byteLength, heKeyId: row.heKeyId });
     return reply.status(201).send(datasetView(row, []));
   });
 
-  app.get('/api/datasets', async () => ({ datasets: store.listDatasets().map((d) => datasetView(d, store.listEnvelopes(d.id))) }));
+  app.get('/api/datasets', async () => ({ datasets: await Promise.all((await store.listDatasets()).map(async (d) => datasetView(d, await store.listEnvelopes(d.id)))) }));
 
   app.get<{ Params: { id: string } }>('/api/datasets/:id', async (req) => {
-    const d = datasetOr404(req.params.id);
-    return datasetView(d, store.listEnvelopes(d.id));
+    const d = await datasetOr404(req.params.id);
+    return datasetView(d, await store.listEnvelopes(d.id));
   });
 
   app.post<{ Params: { id: string } }>('/api/datasets/:id/envelopes', { bodyLimit: maxEnvelopeBytes }, async (req, reply) => {
-    const d = datasetOr404(req.params.id);
+    const d = await datasetOr404(req.params.id);
     if (!Buffer.isBuffer(req.body)) throw new NqcCloudError('ERR_CLOUD_UNSUPPORTED_MEDIA', 'expected one envelope as application/octet-stream');
     const bytes = new Uint8Array(req.body);
     try {
       // A replayed upload would be summed twice: the same bytes are stored once per dataset.
-      if (store.hasEnvelope(d.id, sha256Hex(bytes))) throw new NqcCloudError('ERR_CLOUD_DUPLICATE', 'this envelope is already stored in the dataset (a replayed upload?)');
+      if (await store.hasEnvelope(d.id, sha256Hex(bytes))) throw new NqcCloudError('ERR_CLOUD_DUPLICATE', 'this envelope is already stored in the dataset (a replayed upload?)');
       const meta = await perform('cloud.check', () => checkEnvelope(d, bytes));
-      store.putEnvelope(meta, bytes);
-      store.audit('envelope.store', d.id, { envelope: meta.id, bytes: meta.size, fields: meta.fields, records: meta.records, signer: meta.signer.slice(0, 24) });
+      await store.putEnvelope(meta, bytes);
+      await store.audit('envelope.store', d.id, { envelope: meta.id, bytes: meta.size, fields: meta.fields, records: meta.records, signer: meta.signer.slice(0, 24) });
       return await reply.status(201).send({ ...meta, signerEnrolled: true, hexExcerpt: hexExcerpt(bytes) });
     } catch (err) {
       const e = envelopeError(err, 'the envelope');
-      store.audit('envelope.refuse', d.id, { bytes: bytes.byteLength, code: e.code, detail: e.detail ?? null });
+      await store.audit('envelope.refuse', d.id, { bytes: bytes.byteLength, code: e.code, detail: e.detail ?? null });
       throw e;
     }
   });
 
   app.get<{ Params: { id: string } }>('/api/datasets/:id/envelopes', async (req) => {
-    const d = datasetOr404(req.params.id);
-    const list = store.listEnvelopes(d.id).map((m) => ({ ...m, hexExcerpt: hexExcerpt(store.envelopePrefix(m.id, 48)) }));
+    const d = await datasetOr404(req.params.id);
+    const list = await Promise.all((await store.listEnvelopes(d.id)).map(async (m) => ({ ...m, hexExcerpt: hexExcerpt(await store.envelopePrefix(m.id, 48)) })));
     return { envelopes: list };
   });
 
   app.post<{ Params: { id: string } }>('/api/datasets/:id/aggregate', async (req) => {
-    const d = datasetOr404(req.params.id);
+    const d = await datasetOr404(req.params.id);
     const body = req.body as { op?: unknown; path?: unknown } | undefined;
     const op = body?.op;
     const path = body?.path;
@@ -206,7 +206,7 @@ export async function buildServer(opts: CloudServerOptions): Promise<FastifyInst
     if (typeof op === 'string' && GROUP_OPS.has(op)) return answerGroup({ store, dataset: d, op, group: path, evaluators, perform });
     if (typeof op !== 'string' || !OPS.has(op)) throw new NqcCloudError('ERR_CLOUD_BAD_REQUEST', '"op" expected sum, mean, count, histogram or groupSum');
     if (typeof path !== 'string' || path.length === 0 || path.length > 200) throw new NqcCloudError('ERR_CLOUD_BAD_REQUEST', '"path" expected a field path');
-    const metas = store.listEnvelopes(d.id);
+    const metas = await store.listEnvelopes(d.id);
     if (metas.length === 0) throw new NqcCloudError('ERR_CLOUD_NO_DATA', 'the dataset has no envelopes yet');
     const started = performance.now();
     let result: HeCiphertext | HeMean | number;
@@ -216,7 +216,7 @@ export async function buildServer(opts: CloudServerOptions): Promise<FastifyInst
       );
     } catch (err) {
       const info = errorInfo(err);
-      store.audit('aggregate.fail', d.id, { op, path, code: info.code });
+      await store.audit('aggregate.fail', d.id, { op, path, code: info.code });
       if (info.code === 'ERR_CORE_HE_FIELD') throw new NqcCloudError('ERR_CLOUD_BAD_REQUEST', `no HE field "${path}" in this dataset`, info.code);
       // The declared ranges times the record count exceed the plain modulus: a property of the query.
       if (info.code === 'ERR_SHE_OVERFLOW') throw new NqcCloudError('ERR_CLOUD_OVERFLOW', `${op} of "${path}" could overflow: ${info.message}`, info.code);
@@ -230,7 +230,7 @@ export async function buildServer(opts: CloudServerOptions): Promise<FastifyInst
       statement: `aggregated only the ${metas.length} envelope(s) whose ML-DSA signatures verified against the ${d.writers.length} writer(s) the owner enrolled; the server cannot check that the values themselves are honest`,
     };
     const encoded = encodedResult(result);
-    store.audit('aggregate', d.id, { op, path, envelopes: metas.length, resultBytes: 'bytes' in encoded ? encoded.bytes : 0, serverMs });
+    await store.audit('aggregate', d.id, { op, path, envelopes: metas.length, resultBytes: 'bytes' in encoded ? encoded.bytes : 0, serverMs });
     return { op, path, result: encoded, signers, timings: { serverMs } };
   });
 
@@ -240,7 +240,7 @@ export async function buildServer(opts: CloudServerOptions): Promise<FastifyInst
     if (!Number.isSafeInteger(since) || since < 0 || !Number.isSafeInteger(limit) || limit < 1 || limit > 1000) {
       throw new NqcCloudError('ERR_CLOUD_BAD_REQUEST', '"since" expected a non-negative integer and "limit" 1..1000');
     }
-    return { entries: store.listAudit({ datasetId: req.query.dataset, since, limit }) };
+    return { entries: await store.listAudit({ datasetId: req.query.dataset, since, limit }) };
   });
 
   if (opts.pageDir !== undefined) servePage(app, opts.pageDir);

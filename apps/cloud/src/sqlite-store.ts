@@ -5,12 +5,12 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { AuditEntry, DatasetRow, EnvelopeMeta, Store } from './store.js';
+import { duplicate, type AuditEntry, type DatasetRow, type EnvelopeMeta, type Store } from './store.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS datasets (
   id TEXT PRIMARY KEY, name TEXT NOT NULL, writers TEXT NOT NULL, bundle BLOB NOT NULL,
-  he_key_id TEXT NOT NULL, created_at TEXT NOT NULL);
+  he_key_id TEXT NOT NULL, created_at TEXT NOT NULL, owner TEXT NOT NULL DEFAULT '', readers TEXT NOT NULL DEFAULT '[]');
 CREATE TABLE IF NOT EXISTS envelopes (
   id TEXT PRIMARY KEY, dataset_id TEXT NOT NULL REFERENCES datasets(id), size INTEGER NOT NULL,
   sha256 TEXT NOT NULL, signer TEXT NOT NULL, fields TEXT NOT NULL, records INTEGER NOT NULL,
@@ -22,7 +22,7 @@ CREATE TABLE IF NOT EXISTS audit (
   dataset_id TEXT, detail TEXT NOT NULL);
 `;
 
-interface DatasetSql { id: string; name: string; writers: string; bundle: Buffer; he_key_id: string; created_at: string }
+interface DatasetSql { id: string; name: string; writers: string; bundle: Buffer; he_key_id: string; created_at: string; owner: string; readers: string }
 interface EnvelopeSql { id: string; dataset_id: string; size: number; sha256: string; signer: string; fields: string; records: number; created_at: string }
 interface AuditSql { seq: number; at: string; action: string; dataset_id: string | null; detail: string }
 
@@ -30,6 +30,8 @@ const dataset = (r: DatasetSql): DatasetRow => ({
   id: r.id,
   name: r.name,
   writers: JSON.parse(r.writers) as string[],
+  owner: r.owner,
+  readers: JSON.parse(r.readers) as string[],
   bundle: new Uint8Array(r.bundle),
   heKeyId: r.he_key_id,
   createdAt: r.created_at,
@@ -63,64 +65,77 @@ export class SqliteStore implements Store {
     if (this.file !== ':memory:') this.#db.pragma('journal_mode = WAL');
     this.#db.pragma('foreign_keys = ON');
     this.#db.exec(SCHEMA);
+    // Databases made before datasets had an owner: add the columns (such datasets have no owner: nobody reads them).
+    const columns = new Set((this.#db.prepare('PRAGMA table_info(datasets)').all() as { name: string }[]).map((c) => c.name));
+    if (!columns.has('owner')) this.#db.exec("ALTER TABLE datasets ADD COLUMN owner TEXT NOT NULL DEFAULT ''");
+    if (!columns.has('readers')) this.#db.exec("ALTER TABLE datasets ADD COLUMN readers TEXT NOT NULL DEFAULT '[]'");
   }
 
-  createDataset(row: DatasetRow): void {
+  async createDataset(row: DatasetRow): Promise<void> {
     this.#db
-      .prepare('INSERT INTO datasets (id, name, writers, bundle, he_key_id, created_at) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(row.id, row.name, JSON.stringify(row.writers), Buffer.from(row.bundle), row.heKeyId, row.createdAt);
+      .prepare('INSERT INTO datasets (id, name, writers, bundle, he_key_id, created_at, owner, readers) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(row.id, row.name, JSON.stringify(row.writers), Buffer.from(row.bundle), row.heKeyId, row.createdAt, row.owner, JSON.stringify(row.readers));
   }
 
-  getDataset(id: string): DatasetRow | undefined {
+  async getDataset(id: string): Promise<DatasetRow | undefined> {
     const r = this.#db.prepare('SELECT * FROM datasets WHERE id = ?').get(id) as DatasetSql | undefined;
     return r && dataset(r);
   }
 
-  listDatasets(): DatasetRow[] {
+  async listDatasets(): Promise<DatasetRow[]> {
     return (this.#db.prepare('SELECT * FROM datasets ORDER BY created_at, id').all() as DatasetSql[]).map(dataset);
   }
 
-  putEnvelope(m: EnvelopeMeta, bytes: Uint8Array): void {
-    this.#db
-      .prepare('INSERT INTO envelopes (id, dataset_id, size, sha256, signer, fields, records, created_at, bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(m.id, m.datasetId, m.size, m.sha256, m.signer, JSON.stringify(m.fields), m.records, m.createdAt, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  async putEnvelope(m: EnvelopeMeta, bytes: Uint8Array): Promise<void> {
+    try {
+      this.#db
+        .prepare('INSERT INTO envelopes (id, dataset_id, size, sha256, signer, fields, records, created_at, bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(m.id, m.datasetId, m.size, m.sha256, m.signer, JSON.stringify(m.fields), m.records, m.createdAt, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    } catch (e) {
+      if ((e as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw duplicate();
+      throw e;
+    }
   }
 
-  hasEnvelope(datasetId: string, sha256: string): boolean {
+  async hasEnvelope(datasetId: string, sha256: string): Promise<boolean> {
     return this.#db.prepare('SELECT 1 FROM envelopes WHERE dataset_id = ? AND sha256 = ?').get(datasetId, sha256) !== undefined;
   }
 
-  listEnvelopes(datasetId: string): EnvelopeMeta[] {
+  async listEnvelopes(datasetId: string): Promise<EnvelopeMeta[]> {
     const sql = 'SELECT id, dataset_id, size, sha256, signer, fields, records, created_at FROM envelopes WHERE dataset_id = ? ORDER BY rowid';
     return (this.#db.prepare(sql).all(datasetId) as EnvelopeSql[]).map(envelope);
   }
 
-  getEnvelope(id: string): Uint8Array | undefined {
+  async getEnvelope(id: string): Promise<Uint8Array | undefined> {
+    return this.#bytes(id);
+  }
+
+  #bytes(id: string): Uint8Array | undefined {
     const r = this.#db.prepare('SELECT bytes FROM envelopes WHERE id = ?').get(id) as { bytes: Buffer } | undefined;
     return r && new Uint8Array(r.bytes);
   }
 
-  envelopePrefix(id: string, n: number): Uint8Array {
+  async envelopePrefix(id: string, n: number): Promise<Uint8Array> {
     const r = this.#db.prepare('SELECT substr(bytes, 1, ?) AS head FROM envelopes WHERE id = ?').get(n, id) as { head: Buffer } | undefined;
     return r ? new Uint8Array(r.head) : new Uint8Array();
   }
 
-  *envelopes(datasetId: string): Iterable<Uint8Array> {
+  async *envelopes(datasetId: string): AsyncIterable<Uint8Array> {
     const ids = this.#db.prepare('SELECT id FROM envelopes WHERE dataset_id = ? ORDER BY rowid').pluck().all(datasetId) as string[];
     for (const id of ids) {
-      const b = this.getEnvelope(id);
+      const b = this.#bytes(id);
       if (b) yield b;
     }
   }
 
-  audit(action: string, datasetId: string | null, detail: Record<string, unknown>): AuditEntry {
+  async audit(action: string, datasetId: string | null, detail: Record<string, unknown>): Promise<AuditEntry> {
     const at = new Date().toISOString();
     const text = JSON.stringify(detail);
     const { lastInsertRowid } = this.#db.prepare('INSERT INTO audit (at, action, dataset_id, detail) VALUES (?, ?, ?, ?)').run(at, action, datasetId, text);
     return { seq: Number(lastInsertRowid), at, action, datasetId, detail: JSON.parse(text) as Record<string, unknown> };
   }
 
-  listAudit(opts: { datasetId?: string | undefined; since?: number | undefined; limit: number }): AuditEntry[] {
+  async listAudit(opts: { datasetId?: string | undefined; since?: number | undefined; limit: number }): Promise<AuditEntry[]> {
     const since = opts.since ?? 0;
     const rows = (
       opts.datasetId === undefined
@@ -130,7 +145,7 @@ export class SqliteStore implements Store {
     return rows.map((r) => ({ seq: r.seq, at: r.at, action: r.action, datasetId: r.dataset_id, detail: JSON.parse(r.detail) as Record<string, unknown> }));
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.#db.close();
   }
 }

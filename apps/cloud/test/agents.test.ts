@@ -23,7 +23,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await app?.close();
   await manager?.close();
-  store?.close();
+  await store?.close();
   owner?.keys.dispose();
 });
 

@@ -57,7 +57,7 @@ export async function startServer(dataDir = ':memory:', extra: { maxEnvelopeByte
     responses.push(text);
     return { statusCode: res.status, text, json: <T>() => JSON.parse(text) as T };
   };
-  return { app: { inject: call }, base, store, responses, async close() { await app.close(); store.close(); } };
+  return { app: { inject: call }, base, store, responses, async close() { await app.close(); await store.close(); } };
 }
 
 export const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64');

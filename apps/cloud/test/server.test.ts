@@ -144,7 +144,7 @@ describe('the aggregate checks signatures again', () => {
     const id = created.json<{ id: string }>().id;
     expect((await server.app.inject({ method: 'POST', url: `/api/datasets/${id}/envelopes`, headers: { 'content-type': 'application/octet-stream' }, payload: await owner.seal(patients.slice(0, 4)) })).statusCode).toBe(201);
     const sneaked = await owner.seal(patients.slice(0, 4), null);
-    server.store.putEnvelope({ id: 'sneaked', datasetId: id, size: sneaked.length, sha256: '00', signer: 'none', fields: ['age'], records: 4, createdAt: new Date().toISOString() }, sneaked);
+    await server.store.putEnvelope({ id: 'sneaked', datasetId: id, size: sneaked.length, sha256: '00', signer: 'none', fields: ['age'], records: 4, createdAt: new Date().toISOString() }, sneaked);
     const res = await server.app.inject({ method: 'POST', url: `/api/datasets/${id}/aggregate`, payload: { op: 'sum', path: 'age' } });
     expect(res.statusCode).toBe(403);
     expect(errorOf(res).code).toBe('ERR_CLOUD_UNENROLLED_WRITER');
@@ -189,6 +189,6 @@ describe('the envelope list', () => {
     const id = (await upload(env)).json<{ id: string }>().id;
     const list = (await server.app.inject({ url: `/api/datasets/${datasetId}/envelopes` })).json<{ envelopes: { id: string; hexExcerpt: string }[] }>().envelopes;
     expect(list.find((e) => e.id === id)?.hexExcerpt).toBe(Buffer.from(env.subarray(0, 48)).toString('hex'));
-    expect(server.store.envelopePrefix('nope', 48)).toHaveLength(0);
+    expect(await server.store.envelopePrefix('nope', 48)).toHaveLength(0);
   }, 120_000);
 });
