@@ -1,18 +1,24 @@
 // NDE throughput: `pnpm --filter @nqc/nde bench` (builds first through turbo; by hand: pnpm build).
-// Each case runs in its own child process so that its peak RSS (getrusage maxrss) is its own.
-// Chunk cases: best of 3 rounds of ~1/3 of the bytes; stream cases: one 256 MiB run.
-// Peer: node:crypto ChaCha20-Poly1305 and AES-256-CTR over the same bytes in the same 64 KiB chunks.
-import { spawnSync } from 'node:child_process';
+//   node bench/run.mjs [--quick] [--only <substring of a case name>] [--versions 1,2]
+// Every backend of every NDE version this build has (reference v1/v2, ONNX v1/v2 in the calling thread
+// and as a worker pool, WebAssembly v2 in the calling thread and as a pool); a backend this build does
+// not have is skipped with a note. Each case runs in its own child process so that its peak RSS
+// (getrusage maxrss) is its own. Chunk cases: best of 3 rounds of ~1/3 of the bytes; stream cases: one
+// run of 256 MiB (reference: 16 MiB) through the Node transform.
+// Peer: node:crypto ChaCha20-Poly1305 over the same bytes in the same 64 KiB chunks, measured in the
+// same run (right before the backends of each case), so a ratio compares two figures taken under the
+// same load. Output: Markdown tables.
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createCipheriv, randomBytes } from 'node:crypto';
 import { availableParallelism, cpus, loadavg } from 'node:os';
-import { Readable, Writable } from 'node:stream';
+import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 
 /**
- * The SIMD features the ONNX kernels can use: figures differ several-fold between AVX2-only and
- * AVX-512 VNNI hosts, so every figure is printed with them (Linux /proc/cpuinfo; elsewhere unknown).
+ * The SIMD features the kernels can use: figures differ several-fold between AVX2-only and AVX-512 VNNI
+ * hosts, so every figure is printed with them (Linux /proc/cpuinfo; elsewhere unknown).
  */
 function cpuFeatures() {
   try {
@@ -25,62 +31,89 @@ function cpuFeatures() {
   }
 }
 
+function uptime() {
+  try {
+    return execFileSync('uptime', { encoding: 'utf8' }).trim();
+  } catch {
+    return `load average: ${loadavg().map((x) => x.toFixed(2)).join(', ')}`;
+  }
+}
+
 const MiB = 1024 * 1024;
 const CHUNK = 65536;
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
+const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
+const versions = (args.includes('--versions') ? args[args.indexOf('--versions') + 1] : '1,2').split(',').map(Number);
+const cores = availableParallelism();
+const poolSize = Math.max(2, cores);
 
-/** One measured case, in this process. Returns { bytes, seconds }. */
+/**
+ * The backend of a case: `reference`, `onnx-1` / `wasm-1` (one thread: the calling thread), `onnx-pool`
+ * / `wasm-pool` (worker threads, one per core), or the peer `chacha20-poly1305`.
+ */
+async function openBackend(mod, backendName, version) {
+  if (backendName === 'chacha20-poly1305') return undefined;
+  const [backend, threads] = backendName.split('-');
+  const opts = { backend, version };
+  if (threads === '1') opts.workers = 0;
+  if (threads === 'pool') opts.workers = poolSize;
+  if (version === 1 && backend === 'reference') return mod.referenceBackend; // v1 API without a version option
+  // A build from before NDE v2 ignores `version` and would measure v1 under a v2 label.
+  if (version !== 1 && typeof mod.ndeVersionOf !== 'function') {
+    throw Object.assign(new Error(`this build of @nqc/nde has no NDE v${version}`), { code: 'ERR_NDE_BACKEND_UNAVAILABLE' });
+  }
+  return mod.createNde(opts);
+}
+
+/** One measured case, in this process. Returns { bytes, seconds, cpuSeconds, backend }. */
 async function runCase(name) {
-  const { createNde, createNdeNodeTransform, referenceBackend } = await import('../dist/node.js');
+  const mod = await import('../dist/node.js');
   const key = randomBytes(32);
   const salt = randomBytes(16);
-  const [kind, backendName, shape] = name.split(':'); // e.g. chunks:onnx-1:16
-  const workers = backendName === 'onnx-1' ? 0 : backendName.startsWith('onnx-') ? Number(backendName.slice(5)) : undefined;
-  let nde;
-  if (backendName === 'reference') nde = referenceBackend;
-  else if (backendName.startsWith('onnx')) nde = await createNde({ backend: 'onnx', workers });
-  const [batch, inflight] = (shape ?? '16').split('x').map(Number).concat([1]);
+  const [kind, backendName, v, shape] = name.split(':'); // e.g. chunks:onnx-1:2:16
+  const version = Number(v);
+  const nde = await openBackend(mod, backendName, version);
+  const batch = Number(shape ?? 16);
+  const slow = backendName === 'reference';
+  const peer = backendName === 'chacha20-poly1305';
+  const encPeer = (index, data) => {
+    const iv = Buffer.alloc(12);
+    iv.writeUInt32BE(index, 0);
+    const c = createCipheriv('chacha20-poly1305', key, iv, { authTagLength: 16 });
+    const out = c.update(data);
+    c.final();
+    c.getAuthTag();
+    return out;
+  };
 
   if (kind === 'chunks') {
     // The envelope pattern: encryptChunks on `batch` chunks of 64 KiB per call.
-    const total = (backendName === 'reference' ? 4 : quick ? 32 : 128) * MiB;
+    const total = (slow ? (version === 2 ? 16 : 4) : quick ? 32 : 128) * MiB;
     const items = Array.from({ length: batch }, (_, i) => ({ index: i, data: randomBytes(CHUNK) }));
     const run = async (first) => {
-      if (backendName === 'chacha20-poly1305' || backendName === 'aes-256-ctr') {
-        for (const it of items) {
-          const iv = Buffer.alloc(backendName === 'aes-256-ctr' ? 16 : 12);
-          iv.writeUInt32BE(first + it.index, 0);
-          const c = createCipheriv(backendName, key, iv, backendName === 'aes-256-ctr' ? undefined : { authTagLength: 16 });
-          c.update(it.data);
-          c.final();
-          if (backendName !== 'aes-256-ctr') c.getAuthTag();
-        }
-      } else {
-        await nde.encryptChunks(key, salt, items.map((it) => ({ index: first + it.index, data: it.data })));
-      }
+      if (peer) for (const it of items) encPeer(first + it.index, it.data);
+      else await nde.encryptChunks(key, salt, items.map((it) => ({ index: first + it.index, data: it.data })));
     };
-    await run(0); // warm-up (and, for ONNX, the sessions are already started and self-tested)
+    await run(0); // warm-up (sessions and workers started, self-tests run)
     // Best of 3 timed rounds: the machine is shared, and a transient load spike should not decide.
-    const calls = Math.max(1, Math.round(total / 3 / (batch * CHUNK) / inflight)) * inflight;
+    const calls = Math.max(1, Math.round(total / 3 / (batch * CHUNK)));
     let seconds = Infinity;
     let cpuSeconds = Infinity;
     for (let round = 0; round < 3; round++) {
       const c0 = process.cpuUsage();
       const t0 = performance.now();
-      for (let c = 0; c < calls; c += inflight) {
-        await Promise.all(Array.from({ length: inflight }, (_, i) => run((round * calls + c + i) * batch)));
-      }
+      for (let c = 0; c < calls; c++) await run((round * calls + c + 1) * batch);
       seconds = Math.min(seconds, (performance.now() - t0) / 1000);
       const cu = process.cpuUsage(c0);
       cpuSeconds = Math.min(cpuSeconds, (cu.user + cu.system) / 1e6);
     }
     await nde?.close?.();
-    return { bytes: calls * batch * CHUNK, seconds, cpuSeconds };
+    return { bytes: calls * batch * CHUNK, seconds, cpuSeconds, backend: nde?.name ?? 'node:crypto' };
   }
 
-  // kind === 'stream': a 256 MiB stream (reference: 16 MiB) through the Node transform, 1 MiB writes.
-  const total = (backendName === 'reference' ? 16 : quick ? 64 : 256) * MiB;
+  // kind === 'stream': 256 MiB (reference: 16 MiB) through the Node transform, 1 MiB writes.
+  const total = (slow ? 16 : quick ? 64 : 256) * MiB;
   const piece = randomBytes(MiB);
   let left = total;
   const source = new Readable({
@@ -99,94 +132,107 @@ async function runCase(name) {
   });
   const c0 = process.cpuUsage();
   const t0 = performance.now();
-  if (backendName === 'chacha20-poly1305' || backendName === 'aes-256-ctr') {
+  if (peer) {
     let index = 0;
-    const { Transform } = await import('node:stream');
     let buf = Buffer.alloc(0);
-    const enc = (data) => {
-      const iv = Buffer.alloc(backendName === 'aes-256-ctr' ? 16 : 12);
-      iv.writeUInt32BE(index++, 0);
-      const c = createCipheriv(backendName, key, iv, backendName === 'aes-256-ctr' ? undefined : { authTagLength: 16 });
-      return c.update(data);
-    };
     await pipeline(
       source,
       new Transform({
         transform(chunk, _e, done) {
           buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
           while (buf.length >= CHUNK) {
-            this.push(enc(buf.subarray(0, CHUNK)));
+            this.push(encPeer(index++, buf.subarray(0, CHUNK)));
             buf = buf.subarray(CHUNK);
           }
           done();
         },
         flush(done) {
-          if (buf.length) this.push(enc(buf));
+          if (buf.length) this.push(encPeer(index++, buf));
           done();
         },
       }),
       sink,
     );
   } else {
-    await pipeline(source, createNdeNodeTransform(nde, { key, salt, batch }), sink);
+    await pipeline(source, mod.createNdeNodeTransform(nde, { key, salt, batch }), sink);
   }
   const seconds = (performance.now() - t0) / 1000;
   const cu = process.cpuUsage(c0);
   if (out !== total) throw new Error(`stream lost bytes: ${out} of ${total}`);
   await nde?.close?.();
-  return { bytes: total, seconds, cpuSeconds: (cu.user + cu.system) / 1e6 };
+  return { bytes: total, seconds, cpuSeconds: (cu.user + cu.system) / 1e6, backend: nde?.name ?? 'node:crypto' };
 }
 
 if (args[0] === '--case') {
-  const r = await runCase(args[1]);
-  const maxRssMiB = process.resourceUsage().maxRSS / 1024;
-  process.stdout.write(JSON.stringify({ ...r, maxRssMiB }));
-  process.exit(0);
+  try {
+    const r = await runCase(args[1]);
+    const maxRssMiB = process.resourceUsage().maxRSS / 1024;
+    process.stdout.write(JSON.stringify({ ...r, maxRssMiB }));
+    process.exit(0);
+  } catch (err) {
+    // A backend this build (or this machine) does not have: the parent prints a note and goes on.
+    if (err?.code === 'ERR_NDE_BACKEND_UNAVAILABLE' || err?.code === 'ERR_NDE_INVALID_INPUT') {
+      process.stdout.write(JSON.stringify({ skipped: `${err.code}: ${err.message}` }));
+      process.exit(0);
+    }
+    throw err;
+  }
 }
 
 const self = fileURLToPath(import.meta.url);
 function measure(name) {
-  const r = spawnSync(process.execPath, [self, '--case', name, ...(quick ? ['--quick'] : [])], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`${name}: ${r.stderr}`);
-  const { bytes, seconds, cpuSeconds, maxRssMiB } = JSON.parse(r.stdout);
-  // MB per CPU-second (all threads of the process): what one uncontended core would do; it does not
-  // depend on how busy the shared machine is, unlike wall-clock MB/s.
-  return { name, mbps: bytes / 1e6 / seconds, mbPerCpuS: bytes / 1e6 / cpuSeconds, bytes, maxRssMiB };
+  const r = spawnSync(process.execPath, [self, '--case', name, ...(quick ? ['--quick'] : [])], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  if (r.status !== 0) return { name, skipped: `failed (exit ${r.status}): ${r.stderr.trim().split('\n').slice(-3).join(' / ')}` };
+  const res = JSON.parse(r.stdout);
+  if (res.skipped) return { name, skipped: res.skipped };
+  const { bytes, seconds, cpuSeconds, maxRssMiB, backend } = res;
+  // MB per CPU-second (all threads of the process): what one uncontended core would do; it depends
+  // much less on how busy the shared machine is than wall-clock MB/s.
+  return { name, backend, mbps: bytes / 1e6 / seconds, mbPerCpuS: bytes / 1e6 / cpuSeconds, bytes, maxRssMiB };
 }
 
-const cores = availableParallelism();
-const load0 = loadavg().map((x) => x.toFixed(2)).join(' ');
-console.log(`nde bench: ${cpus()[0]?.model ?? 'cpu'} (${cpuFeatures()}), ${cores} cores, Node ${process.version}, load average before: ${load0}`);
-const poolName = `onnx-${Math.max(2, cores)}`;
-const cases = [
-  ['64 KiB chunks, 16 per call', 'chunks', '16'],
-  ['64 KiB chunks, 16 per call, 2 calls in flight', 'chunks', '16x2'],
+const started = new Date().toISOString().slice(0, 16).replace('T', ' ');
+console.log(`nde bench ${started} UTC: ${cpus()[0]?.model ?? 'cpu'} (${cpuFeatures()}), ${cores} cores, Node ${process.version}`);
+console.log(`before: ${uptime()}`);
+const BACKENDS = [
+  ['reference', 'reference (TypeScript), 1 thread'],
+  ['onnx-1', 'ONNX, 1 thread (calling thread)'],
+  ['onnx-pool', `ONNX, worker pool (${poolSize})`],
+  ['wasm-1', 'WebAssembly SIMD, 1 thread (calling thread)'],
+  ['wasm-pool', `WebAssembly SIMD, worker pool (${poolSize})`],
+];
+const KINDS = [
+  ['64 KiB chunks, 16 per call', 'chunks', 16],
   ['256 MiB stream (Node transform, batch 64)', 'stream', 64],
 ];
 const rows = [];
-for (const [label, kind, batch] of cases) {
-  const peer = measure(`${kind}:chacha20-poly1305:${batch}`);
-  const aes = measure(`${kind}:aes-256-ctr:${batch}`);
-  const inflightCase = String(batch).includes('x');
-  for (const [backend, desc] of [
-    ['reference', 'reference (TypeScript), 1 thread'],
-    ['onnx-1', 'ONNX, 1 thread (in the calling thread)'],
-    [poolName, `ONNX, worker pool (${poolName.slice(5)} workers)`],
-  ]) {
-    if (inflightCase && !backend.startsWith('onnx-') ) continue;
-    if (inflightCase && backend === 'onnx-1') continue;
-    const m = measure(`${kind}:${backend}:${batch}`);
-    rows.push({ label, desc, ...m, ratio: m.mbps / peer.mbps });
+const notes = [];
+for (const [label, kind, batch] of KINDS) {
+  const peer = measure(`${kind}:chacha20-poly1305:0:${batch}`);
+  for (const version of versions) {
+    for (const [backend, desc] of BACKENDS) {
+      const name = `${kind}:${backend}:${version}:${batch}`;
+      if (only && !name.includes(only)) continue;
+      const m = measure(name);
+      if (m.skipped) {
+        notes.push(`${label}, v${version}, ${desc}: skipped (${m.skipped})`);
+        continue;
+      }
+      rows.push({ label, version: `v${version}`, desc, ...m, ratio: m.mbps / peer.mbps });
+    }
   }
-  rows.push({ label, desc: 'peer: node:crypto ChaCha20-Poly1305', ...peer, ratio: 1 });
-  rows.push({ label, desc: 'peer: node:crypto AES-256-CTR', ...aes, ratio: aes.mbps / peer.mbps });
+  rows.push({ label, version: '-', desc: 'peer: node:crypto ChaCha20-Poly1305', ...peer, ratio: 1 });
 }
-const load1 = loadavg().map((x) => x.toFixed(2)).join(' ');
-const pad = (s, n) => String(s).padEnd(n);
-console.log(`\n${pad('case', 48)}${pad('backend', 44)}${pad('MB/s', 10)}${pad('x ChaCha20-Poly1305', 21)}${pad('MB/CPU-s', 10)}${pad('peak RSS MiB', 14)}bytes timed`);
+console.log(`after: ${uptime()}`);
+console.log('\n| case | NDE | backend | MB/s | x ChaCha20-Poly1305 | MB/CPU-s | peak RSS | bytes timed |');
+console.log('| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |');
 for (const r of rows) {
-  console.log(`${pad(r.label, 48)}${pad(r.desc, 44)}${pad(r.mbps.toFixed(1), 10)}${pad(r.ratio.toFixed(3), 21)}${pad(r.mbPerCpuS.toFixed(1), 10)}${pad(r.maxRssMiB.toFixed(0), 14)}${(r.bytes / MiB).toFixed(0)} MiB`);
+  console.log(`| ${r.label} | ${r.version} | ${r.desc} | ${r.mbps.toFixed(1)} | ${r.ratio.toFixed(3)} | ${r.mbPerCpuS.toFixed(1)} | ${r.maxRssMiB.toFixed(0)} MiB | ${(r.bytes / MiB).toFixed(0)} MiB |`);
 }
-console.log(`\nload average after: ${load1} (other processes share these cores; compare ratios, not absolute figures)`);
-const best = Math.max(...rows.filter((r) => r.desc.startsWith('ONNX')).map((r) => r.mbps));
-console.log(`goal: ONNX >= 400 MB/s; best ONNX figure this run: ${best.toFixed(1)} MB/s (${((best / 400) * 100).toFixed(0)}% of the goal)`);
+for (const n of notes) console.log(`\nnote: ${n}`);
+console.log('\nOther processes share these cores: compare ratios and MB/CPU-s, not absolute MB/s.');
+const best = (pred) => Math.max(0, ...rows.filter(pred).map((r) => r.mbps));
+const wasm1 = best((r) => r.desc.startsWith('WebAssembly') && r.desc.includes('1 thread'));
+const wasmPool = best((r) => r.desc.startsWith('WebAssembly') && r.desc.includes('pool'));
+console.log(`goals (issue 11): WebAssembly >= 150 MB/s per core: best one-thread figure ${wasm1 ? wasm1.toFixed(1) : 'n/a'} MB/s; ` +
+  `Node pool >= 400 MB/s on 2 cores: best WebAssembly pool figure ${wasmPool ? wasmPool.toFixed(1) : 'n/a'} MB/s`);
