@@ -27,17 +27,23 @@ const FILES: Record<string, string> = {
 const CSP = "default-src 'self'; script-src 'self' 'unsafe-eval' 'wasm-unsafe-eval'; worker-src 'self'; connect-src 'self' data:; img-src 'self' data:; style-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
 /**
- * Registers `GET` routes for the page files found in `dir` (read once, at start).
+ * Registers `GET` routes for the page files found in `dir` (read once, at start). HTML pages get
+ * `<meta name="nqc-server-key" content="nqc-pub-...">`: the key the page's channel client pins (it
+ * comes with the page's code, which the page trusts anyway).
  * @param app - the server
  * @param dir - the built page directory
+ * @param opts - `serverKey`: the channel's verifying key
  */
-export function servePage(app: FastifyInstance, dir: string): void {
+export function servePage(app: FastifyInstance, dir: string, opts: { serverKey?: string } = {}): void {
   for (const [url, file] of Object.entries(FILES)) {
     let body: Buffer;
     try {
       body = readFileSync(join(dir, file));
     } catch {
       continue; // not built: the route is absent
+    }
+    if (file.endsWith('.html') && opts.serverKey !== undefined && /^nqc-pub-[a-z0-9-]+$/.test(opts.serverKey)) {
+      body = Buffer.from(body.toString('utf8').replace('</head>', `  <meta name="nqc-server-key" content="${opts.serverKey}">\n</head>`));
     }
     const type = TYPES[file.slice(file.lastIndexOf('.'))] ?? 'application/octet-stream';
     app.get(url, async (_req, reply) =>

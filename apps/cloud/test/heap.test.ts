@@ -10,6 +10,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ChannelClient } from '@nqc/channel';
 import type { Patient } from '../src/patients.js';
 import { b64, makeOwner } from './fixture.js';
 
@@ -34,18 +35,19 @@ test('a heap snapshot of the server process after the scenario holds no plaintex
     env: { ...process.env, NODE_OPTIONS: '', PORT: '0', HOST: '127.0.0.1', NQC_DATA_DIR: join(dir, 'data'), LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const base = await new Promise<string>((resolve, reject) => {
+  const [base, serverKey] = await new Promise<[string, string]>((resolve, reject) => {
     let out = '';
     child!.stdout!.on('data', (b: Buffer) => {
       out += b.toString();
-      const m = /nqc cloud: (http:\/\/[^ ]+)/.exec(out);
-      if (m) resolve(m[1]!);
+      const m = /nqc cloud: (http:\/\/[^ ]+)[^]*channel server key (nqc-pub-[a-z0-9-]+)/.exec(out);
+      if (m) resolve([m[1]!, m[2]!]);
     });
     child!.once('exit', (code) => reject(new Error(`server exited (${code}): ${out}`)));
   });
-  const post = (url: string, body: unknown, type = 'application/json') =>
-    fetch(base + url, { method: 'POST', headers: { 'content-type': type }, body: body instanceof Uint8Array ? body : JSON.stringify(body) });
   const owner = await makeOwner();
+  const client = await ChannelClient.connect(base, { serverKey, signingKey: owner.signer }); // /api is channel-only
+  const post = (url: string, body: unknown, type = 'application/json') =>
+    client.fetch(base + url, { method: 'POST', headers: { 'content-type': type }, body: body instanceof Uint8Array ? body : JSON.stringify(body) });
   try {
     const { id } = (await (await post('/api/datasets', { name: 'heap study', writers: [owner.signer.verifyingKey().toString()], bundle: b64(owner.bundle) })).json()) as { id: string };
     expect((await post(`/api/datasets/${id}/envelopes`, await owner.seal(secrets), 'application/octet-stream')).status).toBe(201);
@@ -62,7 +64,7 @@ test('a heap snapshot of the server process after the scenario holds no plaintex
     file = readdirSync(dir).find((f) => f.endsWith('.heapsnapshot'));
     if (!file) continue;
     const size = statSync(join(dir, file)).size;
-    if (size > 0 && size === last && (await fetch(`${base}/api/datasets`)).ok) break;
+    if (size > 0 && size === last && (await fetch(`${base}/api/datasets`)).status === 401) break; // answering again
     last = size;
   }
   expect(file).toBeDefined();

@@ -26,7 +26,7 @@ test('no plaintext marker in the database files, the logs or the responses', asy
   const logs: string[] = [];
   const stream = new Writable({ write(chunk: Buffer, _enc, done) { logs.push(chunk.toString('utf8')); done(); } });
   const owner = await makeOwner();
-  const server = await startServer(dir, { logger: { level: 'trace', stream } });
+  const server = await startServer(dir, { logger: { level: 'trace', stream }, user: owner.signer }); // every request over the channel, as the owner
   try {
     const created = await server.app.inject({ method: 'POST', url: '/api/datasets', payload: { name: 'study', writers: [owner.signer.verifyingKey().toString()], bundle: b64(owner.bundle) } });
     const id = created.json<{ id: string }>().id;
@@ -39,7 +39,7 @@ test('no plaintext marker in the database files, the logs or the responses', asy
       expect((await server.app.inject({ method: 'POST', url: `/api/datasets/${id}/aggregate`, payload: { op, path } })).statusCode).toBe(200);
     }
     await server.app.inject({ url: `/api/datasets/${id}/envelopes` });
-    await server.app.inject({ url: '/api/audit' });
+    await server.app.inject({ url: `/api/audit?dataset=${id}` });
     await server.app.inject({ url: `/api/datasets/${id}` });
   } finally {
     await server.close();
