@@ -1,5 +1,6 @@
 /**
- * `@nqc/nde`: the neural dynamic encryption layer of nqc, browser-safe entry (reference backend).
+ * `@nqc/nde`: the neural dynamic encryption layer of nqc, browser-safe entry (reference backends, and
+ * the WebAssembly SIMD backend of v2 in the calling thread).
  *
  * EXPERIMENTAL AND UNANALYSED. NDE is a keystream from a small integer neural network whose weights
  * come from the key; it does no authentication and must only ever run inside a standard AEAD (the
@@ -38,3 +39,4 @@ export {
 export type { NdeBackend, NdeChunk } from './types.js';
 export { NDE_V2_BLOCK_SIZE, NDE_V2_HIDDEN, NDE_V2_LABELS, NDE_V2_OUTPUTS, NDE_V2_STATE } from './v2/constants.js';
 export { NDE_DEFAULT_VERSION, NDE_MODELS, ndeModelIdOf, ndeVersionOf, type NdeModelInfo, type NdeVersion } from './versions.js';
+export { createWasmNde, type NdeWasmBackend } from './wasm/backend.js';
