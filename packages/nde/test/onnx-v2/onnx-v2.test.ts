@@ -11,6 +11,9 @@ import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { NDE_MODELS, ndeModelIdOf, referenceBackendV2, type NdeBackend, type NdeChunk } from '../../src/node.js';
 import { _deriveParamsV2, _wipeParamsV2 } from '../../src/v2/derive.js';
 import { _createInlineRunnerV2 } from '../../src/onnx/runner.js';
+import { _loadOrt } from '../../src/onnx/runtime.js';
+import { _packJobV2, _unpackJobV2 } from '../../src/onnx/v2/job.js';
+import { runJobV2, SESSION_OPTIONS } from '../../worker/onnx-session.mjs';
 import { _selfTestV2, createOnnxBackendV2 } from '../../src/onnx/v2/backend.js';
 import { _KAT_V2, _katInputsV2 } from '../../src/onnx/v2/kat.js';
 import { _JOB_BATCHES } from '../../src/onnx/kat.js';
@@ -134,6 +137,32 @@ describe.each([
       { numRuns: 20 },
     );
   }, 300_000);
+});
+
+describe('the v2 graph under every onnxruntime optimisation level', () => {
+  it('disabled, basic, extended and all give the reference bytes (no optimiser rewrite changes them)', async () => {
+    const ort = await _loadOrt();
+    const model = await _loadModelV2();
+    const params = _deriveParamsV2(key, salt);
+    const items = [0, 1, 511, 512, 513, 2000, 4096].map((n, i) => ({ index: i * 1000, data: testBytes(n || 1, i + 3) }));
+    try {
+      for (const decrypt of [false, true]) {
+        const want = decrypt ? await referenceBackendV2.decryptChunks(key, salt, items) : await referenceBackendV2.encryptChunks(key, salt, items);
+        for (const graphOptimizationLevel of ['disabled', 'basic', 'extended', 'all'] as const) {
+          const session = await ort.InferenceSession.create(model, { ...SESSION_OPTIONS, graphOptimizationLevel });
+          try {
+            const job = _packJobV2(params, items, decrypt);
+            const got = _unpackJobV2(job, await runJobV2(ort, session, job), items);
+            expect(`${graphOptimizationLevel} ${got.map((g) => bytesToHex(g)).join(',')}`).toBe(`${graphOptimizationLevel} ${want.map((w) => bytesToHex(w)).join(',')}`);
+          } finally {
+            await session.release();
+          }
+        }
+      }
+    } finally {
+      _wipeParamsV2(params);
+    }
+  }, 120_000);
 });
 
 describe('the v2 self-test known answers', () => {
