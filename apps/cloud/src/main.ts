@@ -1,10 +1,13 @@
 /**
  * `npm start`: the cloud server on the embedded SQLite store. Honours `PORT` (default 8787), `HOST`
- * (default 127.0.0.1) and `NQC_DATA_DIR` (default `./data`); stops cleanly on Ctrl-C.
+ * (default 127.0.0.1) and `NQC_DATA_DIR` (default `./data`); the channel's server keys are kept in
+ * `NQC_CHANNEL_KEYS` (default `<data dir>/channel-keys.txt`, created with mode 0600); stops cleanly on Ctrl-C.
  * @module
  */
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SecurityManager } from '@nqc/agents';
+import { loadOrCreateChannelKeys } from './channel/index.js';
 import { buildServer } from './server.js';
 import { SqliteStore } from './sqlite-store.js';
 
@@ -19,7 +22,9 @@ const store = new SqliteStore(dataDir);
 // The manager's pools are not used yet (SEAL runs in a worker thread per dataset): it serves
 // /metrics and /status and meters the cloud.check and cloud.aggregate operations.
 const manager = await SecurityManager.create({ pools: { pq: false, he: false, bulk: false } });
-const app = await buildServer({ store, manager, logger: { level: process.env['LOG_LEVEL'] ?? 'info' }, pageDir: fileURLToPath(new URL('./page', import.meta.url)) });
+// The same server key across restarts, so clients that pinned it keep working.
+const keys = await loadOrCreateChannelKeys(process.env['NQC_CHANNEL_KEYS'] ?? join(dataDir, 'channel-keys.txt'));
+const app = await buildServer({ store, manager, channel: { keys }, logger: { level: process.env['LOG_LEVEL'] ?? 'info' }, pageDir: fileURLToPath(new URL('./page', import.meta.url)) });
 const stop = async () => {
   await app.close();
   await manager.close();
@@ -30,3 +35,4 @@ process.once('SIGINT', () => void stop());
 process.once('SIGTERM', () => void stop());
 const address = await app.listen({ port, host });
 console.log(`nqc cloud: ${address.replace('[::1]', 'localhost')} (data in ${store.file}; Ctrl-C to stop)`);
+console.log(`nqc cloud: channel server key ${app.channelServerKey}`);

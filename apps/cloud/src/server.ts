@@ -11,6 +11,7 @@ import { HeWorkerEvaluator } from '@nqc/she/node';
 import type { SecurityManager } from '@nqc/agents';
 import { agentsPlugin, type AgentsPluginOptions } from '@nqc/agents/fastify';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { assertMember, assertReader, assertWriter, isMember, mountChannel, userOf, verifyingKeys, type CloudChannelOptions } from './channel/index.js';
 import { fromBase64, hexExcerpt, newId, sha256Hex, toBase64 } from './codec.js';
 import { envelopeError, NqcCloudError, type ErrorBody } from './errors.js';
 import { EvaluatorCache } from './evaluators.js';
@@ -41,6 +42,11 @@ export interface CloudServerOptions {
    * The caller closes the manager.
    */
   readonly manager?: SecurityManager | undefined;
+  /**
+   * The transport: every `/api` request comes over `@nqc/channel`, signed by the user's key (see
+   * `src/channel/`). Default: fresh server keys; `app.channelServerKey` is the key clients pin.
+   */
+  readonly channel?: CloudChannelOptions | undefined;
   /** `agentsPlugin`'s `underPressure` option (with `manager`). Default: the plugin's. */
   readonly underPressure?: AgentsPluginOptions['underPressure'];
 }
@@ -113,6 +119,9 @@ export async function buildServer(opts: CloudServerOptions): Promise<FastifyInst
     await app.register(agentsPlugin, { manager, ...(opts.underPressure === undefined ? {} : { underPressure: opts.underPressure }) });
   }
 
+  const channel = await mountChannel(app, opts.channel ?? {}, Math.max(maxDatasetBytes, maxEnvelopeBytes));
+  app.decorate('channelServerKey', channel.serverKey);
+
   app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer', bodyLimit: maxEnvelopeBytes }, (_req, body, done) => done(null, body));
 
   app.setErrorHandler((err: Error & { code?: string; statusCode?: number }, req, reply) => {
@@ -136,8 +145,9 @@ export async function buildServer(opts: CloudServerOptions): Promise<FastifyInst
   };
 
   app.post('/api/datasets', async (req, reply) => {
-    const body = req.body as { name?: unknown; writers?: unknown; bundle?: unknown } | undefined;
-    if (typeof body !== 'object' || body === null) throw new NqcCloudError('ERR_CLOUD_BAD_REQUEST', 'expected a JSON object { name, writers, bundle }');
+    const owner = userOf(req); // the creator owns the dataset
+    const body = req.body as { name?: unknown; writers?: unknown; readers?: unknown; bundle?: unknown } | undefined;
+    if (typeof body !== 'object' || body === null) throw new NqcCloudError('ERR_CLOUD_BAD_REQUEST', 'expected a JSON object { name, writers, readers?, bundle }');
     const name = body.name ?? 'dataset';
     if (typeof name !== 'string' || name.length > 200) throw new NqcCloudError('ERR_CLOUD_BAD_REQUEST', '"name" expected a string of at most 200 characters');
     if (!Array.isArray(body.writers) || body.writers.length === 0 || body.writers.length > maxWriters) {
@@ -151,6 +161,7 @@ export async function buildServer(opts: CloudServerOptions): Promise<FastifyInst
         throw new NqcCloudError('ERR_CLOUD_BAD_WRITER', `writers[${i}]: ${errorInfo(e).message}`, errorInfo(e).code);
       }
     });
+    const readers = verifyingKeys(body.readers, 'readers', maxWriters);
     const bundle = fromBase64(body.bundle, 'bundle');
     let ev: HeWorkerEvaluator;
     try {
@@ -159,17 +170,21 @@ export async function buildServer(opts: CloudServerOptions): Promise<FastifyInst
       const info = errorInfo(e);
       throw new NqcCloudError('ERR_CLOUD_BAD_BUNDLE', `"bundle" is not an HE evaluation bundle: ${info.message}`, info.code);
     }
-    const row: DatasetRow = { id: newId(), name, writers: [...new Set(writers)], bundle, heKeyId: ev.keyId, createdAt: new Date().toISOString() };
+    const row: DatasetRow = { id: newId(), name, owner, readers, writers: [...new Set(writers)], bundle, heKeyId: ev.keyId, createdAt: new Date().toISOString() };
     await store.createDataset(row);
     evaluators.adopt(row.id, ev);
     await store.audit('dataset.create', row.id, { writers: row.writers.length, bundleBytes: bundle.byteLength, heKeyId: row.heKeyId });
     return reply.status(201).send(datasetView(row, []));
   });
 
-  app.get('/api/datasets', async () => ({ datasets: await Promise.all((await store.listDatasets()).map(async (d) => datasetView(d, await store.listEnvelopes(d.id)))) }));
+  app.get('/api/datasets', async (req) => {
+    const user = userOf(req); // only the datasets this key owns, reads or writes
+    return { datasets: await Promise.all((await store.listDatasets()).filter((d) => isMember(d, user)).map(async (d) => datasetView(d, await store.listEnvelopes(d.id)))) };
+  });
 
   app.get<{ Params: { id: string } }>('/api/datasets/:id', async (req) => {
     const d = await datasetOr404(req.params.id);
+    assertMember(d, userOf(req));
     return datasetView(d, await store.listEnvelopes(d.id));
   });
 
@@ -178,6 +193,7 @@ export async function buildServer(opts: CloudServerOptions): Promise<FastifyInst
     if (!Buffer.isBuffer(req.body)) throw new NqcCloudError('ERR_CLOUD_UNSUPPORTED_MEDIA', 'expected one envelope as application/octet-stream');
     const bytes = new Uint8Array(req.body);
     try {
+      assertWriter(d, userOf(req)); // the sender must be enrolled, besides the envelope's own signature
       // A replayed upload would be summed twice: the same bytes are stored once per dataset.
       if (await store.hasEnvelope(d.id, sha256Hex(bytes))) throw new NqcCloudError('ERR_CLOUD_DUPLICATE', 'this envelope is already stored in the dataset (a replayed upload?)');
       const meta = await perform('cloud.check', () => checkEnvelope(d, bytes));
@@ -193,12 +209,14 @@ export async function buildServer(opts: CloudServerOptions): Promise<FastifyInst
 
   app.get<{ Params: { id: string } }>('/api/datasets/:id/envelopes', async (req) => {
     const d = await datasetOr404(req.params.id);
+    assertReader(d, userOf(req));
     const list = await Promise.all((await store.listEnvelopes(d.id)).map(async (m) => ({ ...m, hexExcerpt: hexExcerpt(await store.envelopePrefix(m.id, 48)) })));
     return { envelopes: list };
   });
 
   app.post<{ Params: { id: string } }>('/api/datasets/:id/aggregate', async (req) => {
     const d = await datasetOr404(req.params.id);
+    assertReader(d, userOf(req));
     const body = req.body as { op?: unknown; path?: unknown } | undefined;
     const op = body?.op;
     const path = body?.path;
@@ -240,10 +258,12 @@ export async function buildServer(opts: CloudServerOptions): Promise<FastifyInst
     if (!Number.isSafeInteger(since) || since < 0 || !Number.isSafeInteger(limit) || limit < 1 || limit > 1000) {
       throw new NqcCloudError('ERR_CLOUD_BAD_REQUEST', '"since" expected a non-negative integer and "limit" 1..1000');
     }
+    if (req.query.dataset === undefined) throw new NqcCloudError('ERR_CLOUD_BAD_REQUEST', '"dataset" expected: the audit log is read per dataset, by its owner and readers');
+    assertReader(await datasetOr404(req.query.dataset), userOf(req));
     return { entries: await store.listAudit({ datasetId: req.query.dataset, since, limit }) };
   });
 
-  if (opts.pageDir !== undefined) servePage(app, opts.pageDir);
+  if (opts.pageDir !== undefined) servePage(app, opts.pageDir, { serverKey: channel.serverKey });
   return app;
 }
 

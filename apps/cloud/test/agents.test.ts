@@ -1,6 +1,7 @@
 // With an @nqc/agents security manager: /metrics counts the cloud's operations, /status answers.
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { SecurityManager } from '@nqc/agents';
+import { ChannelClient } from '@nqc/channel';
 import { buildServer } from '../src/server.js';
 import { SqliteStore } from '../src/sqlite-store.js';
 import { makePatients } from '../src/patients.js';
@@ -11,6 +12,7 @@ let manager: SecurityManager;
 let store: SqliteStore;
 let app: Awaited<ReturnType<typeof buildServer>>;
 let base: string;
+let client: ChannelClient;
 
 beforeAll(async () => {
   owner = await makeOwner();
@@ -18,6 +20,7 @@ beforeAll(async () => {
   store = new SqliteStore(':memory:');
   app = await buildServer({ store, manager, underPressure: false });
   base = await app.listen({ host: '127.0.0.1', port: 0 });
+  client = await ChannelClient.connect(base, { serverKey: app.channelServerKey, signingKey: owner.signer }); // /api is channel-only
 }, 240_000);
 
 afterAll(async () => {
@@ -28,7 +31,7 @@ afterAll(async () => {
 });
 
 const post = (url: string, body: unknown, type = 'application/json') =>
-  fetch(base + url, { method: 'POST', headers: { 'content-type': type }, body: body instanceof Uint8Array ? body : JSON.stringify(body) });
+  client.fetch(base + url, { method: 'POST', headers: { 'content-type': type }, body: body instanceof Uint8Array ? body : JSON.stringify(body) });
 
 test('uploads and aggregates are metered as cloud.check and cloud.aggregate; /status is public information', async () => {
   const { id } = (await (await post('/api/datasets', { writers: [owner.signer.verifyingKey().toString()], bundle: b64(owner.bundle) })).json()) as { id: string };

@@ -1,6 +1,9 @@
 // The owner's side for the server tests: keys made here, never sent; envelopes made with @nqc/core.
 import { encryptDataset, generateIdentity, generateSigningKey, type JsonObject } from '@nqc/core/node';
 import { defineSchema, HeClient, HeKeySet, type FieldSpec } from '@nqc/she';
+import { ChannelClient } from '@nqc/channel';
+import type { Signer } from '@nqc/pql';
+import type { CloudChannelOptions } from '../src/channel/index.js';
 import { buildServer } from '../src/server.js';
 import { SqliteStore } from '../src/sqlite-store.js';
 import { PATIENT_FIELDS } from '../src/patients.js';
@@ -36,15 +39,31 @@ export interface Call {
   url: string;
   payload?: unknown;
   headers?: Record<string, string>;
+  /**
+   * Who sends it: a user's signing key (through the channel, signed), `'anonymous'` (through the
+   * channel, unsigned) or `'plain'` (plain HTTP, no channel). Default: the server's `user`.
+   */
+  as?: Signer | 'anonymous' | 'plain';
 }
 
-/** Starts a server on 127.0.0.1 (a real socket: fastify's inject needs ESM-only `cookie` under jest). */
-export async function startServer(dataDir = ':memory:', extra: { maxEnvelopeBytes?: number; logger?: unknown } = {}) {
+/**
+ * Starts a server on 127.0.0.1 (a real socket: fastify's inject needs ESM-only `cookie` under jest).
+ * `inject` sends every request through @nqc/channel (ChannelClient: OHTTP, chunked above 256 KiB),
+ * signed by `extra.user` (default: a fresh key) unless the call says otherwise (`as`).
+ */
+export async function startServer(dataDir = ':memory:', extra: { maxEnvelopeBytes?: number; maxDatasetBytes?: number; logger?: unknown; user?: Signer; channel?: CloudChannelOptions; pageDir?: string } = {}) {
   const store = new SqliteStore(dataDir);
-  const app = await buildServer({ store, ...(extra as object) });
+  const { user = generateSigningKey(), ...options } = extra;
+  const app = await buildServer({ store, ...(options as object) });
   const base = await app.listen({ host: '127.0.0.1', port: 0 });
   const responses: string[] = [];
-  const call = async ({ method = 'GET', url, payload, headers = {} }: Call): Promise<Reply> => {
+  const clients = new Map<Signer | 'anonymous', Promise<ChannelClient>>();
+  const client = (who: Signer | 'anonymous') => {
+    let c = clients.get(who);
+    if (!c) clients.set(who, (c = ChannelClient.connect(base, { serverKey: app.channelServerKey, ...(who === 'anonymous' ? {} : { signingKey: who }) })));
+    return c;
+  };
+  const call = async ({ method = 'GET', url, payload, headers = {}, as = user }: Call): Promise<Reply> => {
     let body: Uint8Array | string | undefined;
     const h: Record<string, string> = { ...headers };
     if (payload instanceof Uint8Array) body = payload;
@@ -52,12 +71,13 @@ export async function startServer(dataDir = ':memory:', extra: { maxEnvelopeByte
       body = JSON.stringify(payload);
       h['content-type'] ??= 'application/json';
     }
-    const res = await fetch(base + url, { method, headers: h, ...(body === undefined ? {} : { body }) });
+    const init = { method, headers: h, ...(body === undefined ? {} : { body }) };
+    const res = as === 'plain' ? await fetch(base + url, init) : await (await client(as)).fetch(base + url, init);
     const text = await res.text();
     responses.push(text);
     return { statusCode: res.status, text, json: <T>() => JSON.parse(text) as T };
   };
-  return { app: { inject: call }, base, store, responses, async close() { await app.close(); await store.close(); } };
+  return { app: { inject: call }, base, store, responses, user, client, serverKey: app.channelServerKey, async close() { await app.close(); await store.close(); } };
 }
 
 export const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
