@@ -59,7 +59,9 @@ describe('the v2 model file', () => {
       // The v1 model is not the v2 model either.
       const v1 = join(dir, 'nde-v1.onnx');
       copyFileSync(new URL('../../model/nde-v1.onnx', import.meta.url), v1);
-      await expect(createOnnxBackendV2({ workers: 1, modelPath: v1 }).ready()).rejects.toMatchObject({ code: 'ERR_NDE_MODEL_MISMATCH' });
+      const withV1 = createOnnxBackendV2({ workers: 1, modelPath: v1 });
+      await expect(withV1.ready()).rejects.toMatchObject({ code: 'ERR_NDE_MODEL_MISMATCH' });
+      await withV1.close();
       await expect(_loadModelV2(join(dir, 'missing.onnx'))).rejects.toMatchObject({ code: 'ERR_NDE_BACKEND_UNAVAILABLE' });
     } finally {
       rmSync(dir, { recursive: true, force: true });
