@@ -9,7 +9,7 @@ import { readBoundedText } from '../io/read-bounded.js';
 import { claimStdin, openInput, openOutput } from '../io/streams.js';
 import { loadIdentityFile, parseFd } from '../keys.js';
 import { collectRecipients, repeatable } from '../recipients.js';
-import { aeadOption, ndeOption, type NdeFlag } from './options.js';
+import { aeadOption, ndeOption, ndeVersionFlag, ndeVersionOption, type NdeFlag, type NdeVersionFlag } from './options.js';
 import { PassphraseRecipient } from '@nqc/pql';
 import { ENCRYPT_PROMPTS, readPassphrase } from '../io/passphrase.js';
 import type { SigningKey } from '@nqc/pql';
@@ -25,6 +25,7 @@ interface EncryptFlags {
   output?: string;
   force?: boolean;
   nde: NdeFlag;
+  ndeVersion?: NdeVersionFlag;
   aead: 'chacha20-poly1305' | 'aes-256-gcm';
   passphraseFd?: number;
   passphrase?: boolean;
@@ -75,8 +76,10 @@ export function registerEncrypt(program: Command, ctx: CliContext): void {
     .option('--he <KEYFILE>', 'records: INPUT is JSON (an object, or an array for a dataset); also HE-encrypt the numeric fields of this HE key file (see nqc he keygen)')
     .option('--field <PATH>', 'with --he: HE-encrypt only these fields of the key file\'s schema; repeatable', repeatable)
     .addOption(ndeOption())
+    .addOption(ndeVersionOption())
     .addOption(aeadOption())
     .action(async (input: string | undefined, flags: EncryptFlags) => {
+      const ndeVersion = ndeVersionFlag(flags, usageError);
       if (flags.field !== undefined && flags.he === undefined) throw usageError('--field needs --he KEYFILE (the HE key file from nqc he keygen)');
       if (flags.passphrase && (flags.recipient?.length || flags.recipientsFile?.length || flags.identity?.length)) {
         throw usageError('-p encrypts to a passphrase alone: do not combine it with -r, -R or -i (a passphrase must be the only recipient)');
@@ -84,10 +87,10 @@ export function registerEncrypt(program: Command, ctx: CliContext): void {
       const recipients = flags.passphrase ? [await passphraseRecipient(flags.passphraseFd)] : await recipientsOf(ctx, flags);
       const signer = flags.sign !== undefined ? await loadSigner(ctx, flags.sign, flags.passphraseFd) : undefined;
       if (flags.he !== undefined) {
-        await encryptRecords(ctx, input, flags, { recipients, signer });
+        await encryptRecords(ctx, input, flags, { recipients, signer, ndeVersion });
         return;
       }
-      const transform = await createEncryptTransform({ recipients, signer, armor: Boolean(flags.armor), nde: flags.nde, aead: flags.aead });
+      const transform = await createEncryptTransform({ recipients, signer, armor: Boolean(flags.armor), nde: flags.nde, ndeVersion, aead: flags.aead });
       const source = openInput(ctx, input);
       const output = openOutput(ctx, flags.output, {
         force: flags.force,
@@ -112,7 +115,7 @@ async function encryptRecords(
   ctx: CliContext,
   input: string | undefined,
   flags: EncryptFlags,
-  keys: { recipients: (string | PassphraseRecipient)[]; signer: Awaited<ReturnType<typeof loadSigner>> | undefined },
+  keys: { recipients: (string | PassphraseRecipient)[]; signer: Awaited<ReturnType<typeof loadSigner>> | undefined; ndeVersion: 1 | 2 | undefined },
 ): Promise<void> {
   if (input === undefined || input === '-') claimStdin(ctx, 'the input');
   const text = await readBoundedText(input ?? '-', { max: MAX_RECORDS_INPUT, what: 'JSON input', code: 'ERR_CLI_RECORD', stdin: ctx.stdin });
@@ -129,7 +132,7 @@ async function encryptRecords(
       if (spec === undefined) throw usageError(`field "${path}" is not in the HE key file's schema (${schema.map((f) => f.path).join(', ')})`);
       return spec;
     });
-    const options = { recipients: keys.recipients, signer: keys.signer, he: heKeys, fields, nde: flags.nde, aead: flags.aead, armor: Boolean(flags.armor) };
+    const options = { recipients: keys.recipients, signer: keys.signer, he: heKeys, fields, nde: flags.nde, ndeVersion: keys.ndeVersion, aead: flags.aead, armor: Boolean(flags.armor) };
     let envelope: Uint8Array | string;
     if (Array.isArray(json)) envelope = await encryptDataset(json as JsonObject[], options);
     else if (typeof json === 'object' && json !== null) envelope = await encryptRecord(json as JsonObject, options);

@@ -17,6 +17,16 @@ function size(n: number): string {
 }
 
 /**
+ * The neural line: `on, NDE v2 (model 3f2a...)`, `on, UNKNOWN model 9c1e... (this nqc cannot open
+ * it)` or `off`. The model id is hex from the file, escaped all the same.
+ */
+function neural(nde: EnvelopeInfo['nde']): string {
+  if (nde === null) return 'off';
+  const model = `${e(nde.modelId.slice(0, 16))}...`;
+  return nde.version === null ? `on, UNKNOWN model ${model} (this nqc cannot open it)` : `on, NDE v${nde.version} (model ${model})`;
+}
+
+/**
  * The text `nqc inspect` prints for `info`. Every string in `info` comes from the file, unverified:
  * each is escaped (see `escapeForTerminal`) so a file cannot drive the terminal or forge lines.
  */
@@ -27,7 +37,7 @@ export function describeEnvelope(info: EnvelopeInfo): string {
   const chunks = info.sizes ? `, ${info.sizes.chunks} chunk${info.sizes.chunks === 1 ? '' : 's'}` : '';
   lines.push(`  payload:     ${e(String(info.aead))}, ${size(info.chunkSize)} chunks${chunks}`);
   if (info.sizes) lines.push(`  sizes:       ${info.sizes.plaintext} bytes plaintext in ${info.sizes.envelope} bytes (${size(info.sizes.envelope)})`);
-  lines.push(`  neural:      ${info.nde ? `on, model ${e(info.nde.modelId.slice(0, 16))}...${info.nde.known ? ' (this library\'s NDE model)' : ' (UNKNOWN model)'}` : 'off'}`);
+  lines.push(`  neural:      ${neural(info.nde)}`);
   lines.push(`  recipients:  ${info.recipients.length}`);
   for (const r of info.recipients) lines.push(`    - ${e(r.type)}${r.keyIdHint ? ` (key id ${e(r.keyIdHint)})` : ' (anonymous)'}`);
   if (info.signer) {

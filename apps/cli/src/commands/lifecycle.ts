@@ -7,7 +7,7 @@ import { escapeForTerminal } from '../io/terminal.js';
 import { loadIdentities, parseFd } from '../keys.js';
 import { collectRecipients, readVerifyingKeys, repeatable } from '../recipients.js';
 import { loadSigner } from './encrypt.js';
-import { rotateNdeOption, type NdeFlag } from './options.js';
+import { ndeVersionFlag, ndeVersionOption, rotateNdeOption, type NdeFlag, type NdeVersionFlag } from './options.js';
 
 interface LifecycleFlags {
   identity?: string[];
@@ -107,8 +107,10 @@ export function registerLifecycle(program: Command, ctx: CliContext): void {
     .option('--unsigned', 'same as --drop-signature')
     // rotate keeps the envelope's suite (the neural layer stays on or off as it was) unless --nde off.
     .addOption(rotateNdeOption())
-    .action(async (input: string, flags: LifecycleFlags & { sign?: string; dropSignature?: boolean; unsigned?: boolean; nde: NdeFlag }) => {
+    .addOption(ndeVersionOption())
+    .action(async (input: string, flags: LifecycleFlags & { sign?: string; dropSignature?: boolean; unsigned?: boolean; nde: NdeFlag; ndeVersion?: NdeVersionFlag }) => {
       checkDestination(flags);
+      const ndeVersion = ndeVersionFlag(flags, usageError);
       const drop = Boolean(flags.dropSignature || flags.unsigned);
       if (flags.sign !== undefined && drop) throw usageError('give either -s IDENTITY or --drop-signature, not both');
       if (flags.sign !== undefined && flags.verify === undefined) {
@@ -123,7 +125,9 @@ export function registerLifecycle(program: Command, ctx: CliContext): void {
       const signer = flags.sign !== undefined ? await loadSigner(ctx, flags.sign, flags.passphraseFd) : drop ? null : undefined;
       const out = destination(input, flags);
       // --nde off: the new envelope has no neural layer (the old one is still opened with 'auto').
-      const nde = flags.nde === 'off' ? { nde: 'auto' as const, newNde: 'off' as const } : { nde: flags.nde, newNde: 'keep' as const };
+      // Otherwise the new envelope has it iff the old one had, in construction --nde-version (default 2:
+      // a v1 envelope comes out as v2; the old one opens with the version its header names).
+      const nde = flags.nde === 'off' ? { nde: 'auto' as const, newNde: 'off' as const } : { nde: flags.nde, newNde: 'keep' as const, ndeVersion };
       await run(out, (tmp) => rotateDataKeyFile(input, tmp, { identities, recipients, signer, requireSigner, ...nde }));
     });
 }
