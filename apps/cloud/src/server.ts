@@ -70,6 +70,8 @@ function datasetView(d: DatasetRow, envelopes: readonly EnvelopeMeta[]) {
   return {
     id: d.id,
     name: d.name,
+    owner: d.owner,
+    readers: d.readers,
     writers: d.writers,
     heKeyId: d.heKeyId,
     bundleBytes: d.bundle.byteLength,

@@ -32,7 +32,8 @@ describe('every /api route over the channel, as the authenticated owner', () => 
     const created = await server.app.inject({ method: 'POST', url: '/api/datasets', payload: { name: 'routes', writers: [owner.signer.verifyingKey().toString()], bundle: b64(owner.bundle) } });
     expect(created.statusCode).toBe(201);
     id = created.json<{ id: string }>().id;
-    expect(server.store && (await server.store.getDataset(id))?.owner).toBe(owner.signer.verifyingKey().toString());
+    expect(created.json<{ owner: string; readers: string[] }>()).toMatchObject({ owner: owner.signer.verifyingKey().toString(), readers: [] });
+    expect((await server.store.getDataset(id))?.owner).toBe(owner.signer.verifyingKey().toString());
     expect((await server.app.inject({ url: '/api/datasets' })).json<{ datasets: { id: string }[] }>().datasets.map((d) => d.id)).toEqual([id]);
     expect((await server.app.inject({ url: `/api/datasets/${id}` })).json<{ name: string }>().name).toBe('routes');
     const up = await server.app.inject({ method: 'POST', url: `/api/datasets/${id}/envelopes`, headers: { 'content-type': 'application/octet-stream' }, payload: await owner.seal(makePatients(10, 1)) });
