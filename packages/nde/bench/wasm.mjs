@@ -1,4 +1,4 @@
-// The NDE v2 WebAssembly backend, measured alone: `node bench/wasm.mjs [--quick] [--no-onnx]`.
+// The NDE v2 WebAssembly backend, measured alone: `node bench/wasm.mjs [--quick] [--no-onnx] [--batch N]`.
 //   kernel-1 / kernel-2   the raw kernel (wasm/kernel.mjs on wasm/nde-v2.wasm: no build needed), one
 //                         chunk at a time (run1) and two side by side (run2), 64 KiB chunks
 //   wasm-1                createNde({ version: 2, backend: 'wasm', workers: 0 }): the calling thread
@@ -76,7 +76,8 @@ try {
 if (mod) {
   const key = randomBytes(32);
   const salt = randomBytes(16);
-  const batch = 16;
+  const at = process.argv.indexOf('--batch');
+  const batch = at > 0 ? Number(process.argv[at + 1]) : 16;
   const items = Array.from({ length: batch }, (_, i) => ({ index: i, data: randomBytes(CHUNK) }));
   const calls = TOTAL / (batch * CHUNK);
   const cases = [
