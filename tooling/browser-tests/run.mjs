@@ -21,7 +21,7 @@ if (!existsSync(CHROMIUM)) {
 const r = spawnSync(
   process.execPath,
   ['--test', '--test-concurrency=1', '--test-reporter=spec', '--test-reporter-destination=stdout',
-    `--test-reporter=${join(here, '..', 'bundler-tests', 'summary-reporter.mjs')}`, `--test-reporter-destination=${summaryFile}`, join(here, 'browser.test.mjs'), join(here, 'channel.test.mjs')],
+    `--test-reporter=${join(here, '..', 'bundler-tests', 'summary-reporter.mjs')}`, `--test-reporter-destination=${summaryFile}`, join(here, 'browser.test.mjs'), join(here, 'channel.test.mjs'), join(here, 'nde-worker.test.mjs')],
   { stdio: 'inherit', cwd: here },
 );
 const s = existsSync(summaryFile) ? JSON.parse(readFileSync(summaryFile, 'utf8')) : { passed: 0, failed: 1, skipped: 0 };

@@ -95,7 +95,13 @@ const DIEHARDER = [
 // --- sources -------------------------------------------------------------------------------------
 const dir = mkdtempSync(join(opts.dir ?? (existsSync('/dev/shm') ? '/dev/shm' : tmpdir()), 'nqc-batteries-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
-for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130));
+const children = new Set(); // running child processes, stopped on SIGINT/SIGTERM
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, () => {
+    for (const c of children) c.kill('SIGTERM');
+    process.exit(130);
+  });
+}
 
 /** Fixed, published keys: anyone can regenerate a source with the printed command. */
 const keyHex = (i) => createHash('sha256').update(`nqc/nde/batteries/key/${i}`).digest('hex');
@@ -105,6 +111,8 @@ function runToFile(cmd, args, file) {
   return new Promise((resolve, reject) => {
     const fd = openSync(file, 'w');
     const child = spawn(cmd, args, { stdio: ['ignore', fd, 'pipe'] });
+    children.add(child);
+    child.on('close', () => children.delete(child));
     let err = '';
     child.stderr.on('data', (d) => (err += d));
     child.on('error', reject);
@@ -172,8 +180,8 @@ sources.push({
 });
 
 // --- batteries -----------------------------------------------------------------------------------
-function ent(file) {
-  const out = spawnSync('ent', [file], { encoding: 'utf8' }).stdout;
+async function ent(file) {
+  const out = await run('ent', [file]);
   const num = (re) => Number(out.match(re)?.[1] ?? NaN);
   return {
     entropy: num(/Entropy = ([\d.]+) bits per byte/),
@@ -187,6 +195,8 @@ async function rngtest(file) {
   const blocks = Math.floor(statSync(file).size / 2500);
   return new Promise((resolve, reject) => {
     const child = spawn('rngtest', ['-c', String(blocks)], { stdio: ['pipe', 'ignore', 'pipe'] });
+    children.add(child);
+    child.on('close', () => children.delete(child));
     let err = '';
     child.stderr.on('data', (d) => (err += d));
     child.on('error', reject);
@@ -199,7 +209,23 @@ async function rngtest(file) {
   });
 }
 
-function dieharder(file) {
+/** Runs a command to completion (asynchronously, so that SIGINT/SIGTERM can stop it): its output. */
+function run(cmd, args) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    children.add(child);
+    let text = '';
+    child.stdout.on('data', (d) => (text += d));
+    child.stderr.on('data', (d) => (text += d));
+    child.on('error', reject);
+    child.on('close', () => {
+      children.delete(child);
+      resolve(text);
+    });
+  });
+}
+
+async function dieharder(file) {
   const tally = { PASSED: 0, WEAK: 0, FAILED: 0, tests: 0, skipped: [], lines: [] };
   const bytes = statSync(file).size;
   for (const [n, name, defaultSamples, perSampleMiB] of DIEHARDER) {
@@ -209,8 +235,7 @@ function dieharder(file) {
       tally.skipped.push(name);
       continue;
     }
-    const r = spawnSync('nice', ['dieharder', '-g', '201', '-f', file, '-d', String(n), '-p', String(psamples)], { encoding: 'utf8', maxBuffer: 1 << 24 });
-    const out = `${r.stdout}\n${r.stderr}`;
+    const out = await run('nice', ['dieharder', '-g', '201', '-f', file, '-d', String(n), '-p', String(psamples)]);
     tally.tests++;
     for (const m of out.matchAll(/^\s*(\S+)\|\s*(\d+)\|\s*(\d+)\|\s*(\d+)\|([\d.]+)\|\s*(PASSED|WEAK|FAILED)\s*$/gm)) {
       tally[m[6]]++;
@@ -232,9 +257,9 @@ for (const s of sources) {
   await s.make(file);
   if (statSync(file).size !== size) throw new Error(`${s.name}: wrote ${statSync(file).size} bytes, not ${size}`);
   const gen = (Date.now() - g0) / 1000;
-  const e = ent(file);
+  const e = await ent(file);
   const r = await rngtest(file);
-  const d = dieharder(file);
+  const d = await dieharder(file);
   rmSync(file, { force: true });
   rows.push({ ...s, e, r, d });
   console.log(`${s.name}: ${s.command}  (generated in ${gen.toFixed(1)} s; ${((Date.now() - t0) / 1000).toFixed(0)} s so far)`);
