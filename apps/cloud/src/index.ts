@@ -6,6 +6,7 @@
 export { buildServer, type CloudServerOptions, type SignerStatement } from './server.js';
 export { NqcCloudError, type CloudErrorCode, type ErrorBody } from './errors.js';
 export { SqliteStore } from './sqlite-store.js';
+export { generateChannelKeys, loadOrCreateChannelKeys, mountChannel, type ChannelKeys, type CloudChannelOptions, type MountedChannel } from './channel/index.js';
 export { makePatients, PATIENT_FIELDS, type Patient } from './patients.js';
 export type { AuditEntry, DatasetRow, EnvelopeMeta, Store } from './store.js';
 export { AGE_BINS, AGE_HISTOGRAM, encodePatient, PATIENT_SCENARIO_FIELDS } from './patients.js';
