@@ -111,9 +111,9 @@ describe('files', () => {
 });
 
 describe('NDE backend', () => {
-  it("'auto' picks ONNX when it passes its self-test; ONNX and reference backends produce the same envelopes", async () => {
+  it("'auto' picks the fastest backend that passes its self-test (v2: WebAssembly, else ONNX); it and the reference backend produce the same envelopes", async () => {
     const name = await ndeBackendName('auto');
-    expect(['onnx', 'reference']).toContain(name);
+    expect(['wasm', 'onnx', 'reference']).toContain(name);
     const pt = seeded('auto', 300_000);
     const env = await encrypt(pt, { recipients: alice, nde: 'auto' });
     // opened with the other backend (browser entry: reference), byte-exact agreement
