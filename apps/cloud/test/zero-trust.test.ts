@@ -20,12 +20,14 @@ const secrets: Patient[] = [
 ];
 const markers = (ps: readonly Patient[]) => ps.flatMap((p) => [p.name, p.diagnosis, String(p.bill)]);
 // Found as UTF-8/Latin-1 or UTF-16 text (SQLite could store text either way).
+let userSecrets: string[] = [];
 const found = (text: string, m: string) => text.includes(m) || text.includes(Buffer.from(m, 'utf16le').toString('latin1'));
 
 test('no plaintext marker in the database files, the logs or the responses', async () => {
   const logs: string[] = [];
   const stream = new Writable({ write(chunk: Buffer, _enc, done) { logs.push(chunk.toString('utf8')); done(); } });
   const owner = await makeOwner();
+  userSecrets = [owner.signer.toString(), owner.identity.toString()]; // the secret key strings
   const server = await startServer(dir, { logger: { level: 'trace', stream }, user: owner.signer }); // every request over the channel, as the owner
   try {
     const created = await server.app.inject({ method: 'POST', url: '/api/datasets', payload: { name: 'study', writers: [owner.signer.verifyingKey().toString()], bundle: b64(owner.bundle) } });
@@ -58,6 +60,8 @@ test('no plaintext marker in the database files, the logs or the responses', asy
     for (const m of markers(secrets)) {
       expect({ where, marker: m, found: found(text, m) }).toEqual({ where, marker: m, found: false });
     }
+    // Nothing secret of the user's either: every request was signed over the channel with this key.
+    for (const m of userSecrets) expect({ where, marker: m.slice(0, 24), found: found(text, m) }).toEqual({ where, marker: m.slice(0, 24), found: false });
   }
   // The search can fail: it finds every marker in the plaintext the records were made from.
   expect(markers(secrets).every((m) => found(JSON.stringify(secrets), m))).toBe(true);
