@@ -61,8 +61,9 @@ export { NqcNdeError } from '@nqc/nde';
  * A fresh 32-byte file key is wrapped to every recipient; the payload is cut into chunks, each
  * passed through the NDE layer (unless `nde: 'off'`) and sealed with ChaCha20-Poly1305 or
  * AES-256-GCM (STREAM); the header is MACed; with `signer`, an ML-DSA (or other pql) signature covers
- * header, HE section and payload. In this browser-safe entry `nde: 'auto'` means the (slow) reference
- * backend; `@nqc/core/node` picks ONNX when it works.
+ * header, HE section and payload. In this browser-safe entry `nde: 'auto'` means, for NDE v2 (the
+ * default `ndeVersion`), the WebAssembly SIMD backend in the calling thread when it works here, else
+ * the reference backend; `@nqc/core/node` picks the fastest backend of the version (worker threads).
  *
  * @param input - plaintext bytes, or a `ReadableStream<Uint8Array>` (constant memory)
  * @param opts - recipients (required), signer, armor, nde, aead, chunkSize

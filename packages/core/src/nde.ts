@@ -8,14 +8,16 @@
 // written is always the backend's own `modelId`, so a header can never name a model other than the one
 // that made the keystream.
 import type { InnerLayer } from '@nqc/container';
-import { NDE_DEFAULT_VERSION, ndeVersionOf, referenceBackend, referenceBackendV2, type NdeBackend, type NdeVersion } from '@nqc/nde';
+import { createWasmNde, NDE_DEFAULT_VERSION, ndeVersionOf, referenceBackend, referenceBackendV2, type NdeBackend, type NdeVersion } from '@nqc/nde';
 import { fail } from './errors.js';
 
 /**
  * Which NDE backend to use (for the NDE version being written, or the one an envelope names).
  * - `'auto'` (default): in `@nqc/core/node` the fastest backend of that version that loads and passes
  *   its known-answer self-test (`@nqc/nde/node`'s `createNde`), else the reference backend with a
- *   one-time warning; in `@nqc/core` (browsers) the reference backend.
+ *   one-time warning; in `@nqc/core` (browsers) for v2 the WebAssembly SIMD backend when the engine
+ *   compiles it and it passes its self-test (in the calling thread: use a Worker), else the reference
+ *   backend; for v1 the reference backend.
  * - `'onnx'`: the ONNX backend or an error (`@nqc/core/node` only).
  * - `'wasm'`: the WebAssembly SIMD backend or an error (`ERR_CORE_NDE_UNAVAILABLE` where it does not exist).
  * - `'reference'`: the pure TypeScript backend (the specification; slow).
@@ -79,12 +81,42 @@ export function ndeInner(backend: NdeBackend): InnerLayer {
   };
 }
 
-/** @internal The browser platform: the reference backend of each version (ONNX needs Node). */
+let browserWasm: Promise<NdeBackend> | undefined;
+
+/**
+ * @internal The WebAssembly SIMD backend of NDE v2 in the calling thread, one per realm, compiled and
+ * self-tested on first use. A failure (no WebAssembly SIMD here, self-test mismatch) is not cached.
+ */
+export function browserWasmBackend(): Promise<NdeBackend> {
+  browserWasm ??= (async () => {
+    const b = createWasmNde();
+    await b.ready();
+    return b;
+  })().catch((err: unknown) => {
+    browserWasm = undefined;
+    throw err;
+  });
+  return browserWasm;
+}
+
+/**
+ * @internal The browser platform: v2 on the WebAssembly SIMD backend when it works here (`'auto'`
+ * falls back to the reference backend silently: it is the specification, and in a browser there is
+ * nothing to reinstall), v1 and `'reference'` on the reference backend; ONNX needs Node.
+ */
 export const browserPlatform: Platform = {
   async ndeBackend(choice, version) {
     if (typeof choice === 'object') return choice;
     if (choice === 'onnx') fail('ERR_CORE_NDE_UNAVAILABLE', "the ONNX NDE backend needs Node.js: import from '@nqc/core/node'");
-    if (choice === 'wasm') fail('ERR_CORE_NDE_UNAVAILABLE', `the WebAssembly NDE backend is not available for NDE v${version} in this build`);
+    if (choice === 'wasm') {
+      if (version !== 2) fail('ERR_CORE_NDE_UNAVAILABLE', `there is no WebAssembly backend of NDE v${version} (v2 only): use 'auto' or 'reference'`);
+      try {
+        return await browserWasmBackend();
+      } catch (err) {
+        return fail('ERR_CORE_NDE_UNAVAILABLE', `the WebAssembly NDE backend is unavailable here: ${err instanceof Error ? err.message : String(err)}`, err);
+      }
+    }
+    if (choice === 'auto' && version === 2) return browserWasmBackend().catch(() => referenceOf(2));
     return referenceOf(version);
   },
 };

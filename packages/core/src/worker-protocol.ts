@@ -18,7 +18,7 @@ export interface WorkerEncryptOptions {
   readonly signer?: string | undefined;
   /** ASCII armor the output (bytes input only). */
   readonly armor?: boolean | undefined;
-  /** NDE layer; in a browser worker `'auto'` is the reference backend. */
+  /** NDE layer; in a browser worker `'auto'` is the WebAssembly backend for NDE v2 when it works there, else the reference backend. */
   readonly nde?: 'auto' | 'reference' | 'off' | undefined;
   /** NDE construction to write: 2 (default) or 1. See `EncryptOptions.ndeVersion`. */
   readonly ndeVersion?: 1 | 2 | undefined;

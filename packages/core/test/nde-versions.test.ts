@@ -3,11 +3,13 @@
 // (bytes and Web streams in both entries, Node transforms and files, the pipelined and the sequential
 // paths, random access, rotation).
 import { describe, it, expect, afterAll } from '@jest/globals';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NDE_MODEL_ID, NDE_MODELS, ndeModelIdOf, referenceBackend, referenceBackendV2, type NdeBackend } from '@nqc/nde';
 import * as browser from '../src/index.js';
+import { browserWasmBackend } from '../src/nde.js';
 import * as node from '../src/node.js';
 import { alice, bob, codeOf, collect, hex, seeded, streamOf } from './helpers.js';
 
@@ -147,4 +149,36 @@ describe('inspect', () => {
     expect(await modelOf(env)).toEqual({ modelId: hex(id), version: null, known: false });
     expect(await codeOf(() => node.decrypt(env, { identities: alice }))).toBe('ERR_FORMAT_INNER_LAYER');
   });
+});
+
+describe('the browser entry picks the WebAssembly backend for v2', () => {
+  it("'auto' and 'wasm' use the WebAssembly SIMD backend for v2 (it agrees with the reference); v1 has none", async () => {
+    expect((await browserWasmBackend()).name).toBe('wasm');
+    const viaWasm = await browser.encrypt(pt, { recipients: alice.recipient(), nde: 'wasm' });
+    expect((await modelOf(viaWasm))?.version).toBe(2);
+    expect(hex((await browser.decrypt(viaWasm, { identities: alice, nde: 'reference' })).plaintext)).toBe(hex(pt));
+    const viaAuto = await browser.encrypt(pt, { recipients: alice.recipient() });
+    expect(hex((await browser.decrypt(viaAuto, { identities: alice, nde: 'wasm' })).plaintext)).toBe(hex(pt));
+    expect(await codeOf(() => browser.encrypt(pt, { recipients: alice.recipient(), nde: 'wasm', ndeVersion: 1 }))).toBe('ERR_CORE_NDE_UNAVAILABLE');
+    const v1 = await browser.encrypt(pt, { recipients: alice.recipient(), ndeVersion: 1 });
+    expect(await codeOf(() => browser.decrypt(v1, { identities: alice, nde: 'wasm' }))).toBe('ERR_CORE_NDE_UNAVAILABLE');
+    expect(hex((await browser.decrypt(v1, { identities: alice })).plaintext)).toBe(hex(pt));
+  });
+
+  const dist = join(import.meta.dirname, '..', 'dist', 'index.js');
+  (existsSync(dist) ? it : it.skip)("without WebAssembly (built dist): 'auto' falls back to the reference backend, 'wasm' is ERR_CORE_NDE_UNAVAILABLE", () => {
+    const script = `
+      delete globalThis.WebAssembly;
+      const { encrypt, decrypt, inspect, generateIdentity } = await import(${JSON.stringify(dist)});
+      const me = generateIdentity();
+      const data = new Uint8Array(5000).fill(7);
+      const env = await encrypt(data, { recipients: me.recipient() });
+      const back = (await decrypt(env, { identities: me })).plaintext;
+      let code = 'NO_ERROR';
+      try { await encrypt(data, { recipients: me.recipient(), nde: 'wasm' }); } catch (e) { code = e.code; }
+      console.log(JSON.stringify({ version: (await inspect(env)).nde.version, same: back.every((b) => b === 7) && back.length === 5000, code }));`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toEqual({ version: 2, same: true, code: 'ERR_CORE_NDE_UNAVAILABLE' });
+  }, 120_000);
 });
