@@ -13,7 +13,7 @@ import { CHALLENGE_HEADER, CHALLENGE_PATH, type ChallengeStore } from './challen
 import { NqcChannelError } from './errors.js';
 import { encodeKeyConfigs, type GatewayKey } from './key-config.js';
 import { decapsulateRequest, encapsulateResponse, RESPONSE_MEDIA_TYPE, type RequestContext } from './ohttp.js';
-import { StrikeRegister } from './replay.js';
+import { StrikeRegister, type ReplayRegister } from './replay.js';
 import { signKeyConfigs } from './signed-config.js';
 import { _suiteName } from './suite.js';
 
@@ -76,8 +76,11 @@ export type GatewayOptions = {
   auth?: AuthPolicy | ((method: string, path: string) => AuthPolicy);
   /** Accepted clock difference, seconds (default 60): request times and replay window. */
   clockSkewSeconds?: number;
-  /** The replay register (default: a new one), or `false` to disable (tests only). */
-  replay?: StrikeRegister | false;
+  /**
+   * The replay register (default: a new in-process {@link StrikeRegister}); a shared
+   * {@link ReplayRegister} for several gateway processes; or `false` to disable (tests only).
+   */
+  replay?: ReplayRegister | false;
   /** Longest encapsulated request accepted (default 1 MiB). */
   maxRequestLength?: number;
   /** Longest chunked request body accepted, plaintext bytes (default 64 MiB); checked as chunks arrive. */
@@ -148,7 +151,7 @@ function toFields(h: ChannelResponse['headers']): [string, string][] {
  */
 export class Gateway {
   readonly #o: GatewayOptions;
-  readonly #replay: StrikeRegister | undefined;
+  readonly #replay: ReplayRegister | undefined;
   readonly #skew: number;
   #signed: { bytes: Uint8Array; renewAt: number } | undefined;
 
@@ -343,7 +346,7 @@ export class Gateway {
       if (given.length !== 1 || !this.#o.challenges?.consume(given[0]![1])) throw new NqcChannelError('ERR_CHANNEL_AUTH', 'this route requires a fresh challenge');
     }
     // Entries live until the request time can no longer be accepted: a replay after that fails the time check.
-    this.#replay?.strike(context.enc, (created !== undefined ? created * 1000 : now) + this.#skew * 1000 + 1000, now);
+    await this.#replay?.strike(context.enc, (created !== undefined ? created * 1000 : now) + this.#skew * 1000 + 1000, now);
     return { req, client };
   }
 

@@ -78,7 +78,7 @@ export {
   type ClientIdentity,
   type ClientKeyResolver,
 } from './auth.js';
-export { StrikeRegister, type StrikeRegisterOptions } from './replay.js';
+export { StrikeRegister, type ReplayRegister, type StrikeRegisterOptions } from './replay.js';
 export { CHALLENGE_HEADER, CHALLENGE_PATH, ChallengeStore, type ChallengeStoreOptions } from './challenge.js';
 export {
   Gateway,

@@ -7,6 +7,17 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { _hex } from './_bytes.js';
 import { NqcChannelError } from './errors.js';
 
+/**
+ * What the gateway needs of a replay register: `strike` records a request's encapsulation until
+ * `expiresAt` (ms since the epoch) and throws `NqcChannelError` `ERR_CHANNEL_REPLAY` when it was
+ * seen before and has not expired. It may be asynchronous, so several gateway processes can share
+ * one register (a database); any other error it throws refuses the request too (fails closed).
+ * {@link StrikeRegister} is the in-process one.
+ */
+export interface ReplayRegister {
+  strike(enc: Uint8Array, expiresAt: number, now: number): void | Promise<void>;
+}
+
 /** Options of {@link StrikeRegister}. */
 export type StrikeRegisterOptions = {
   /** Most entries held; when full (after pruning) new requests are refused (default 100,000). */
@@ -22,7 +33,7 @@ export type StrikeRegisterOptions = {
  * register.strike(context.enc, Date.now() + 120_000); // throws ERR_CHANNEL_REPLAY the second time
  * ```
  */
-export class StrikeRegister {
+export class StrikeRegister implements ReplayRegister {
   readonly #max: number;
   readonly #seen = new Map<string, number>();
 
