@@ -18,6 +18,7 @@ import { EvaluatorCache } from './evaluators.js';
 import { answerGroup, GROUP_OPS } from './aggregates/route.js';
 import { servePage } from './page.js';
 import type { DatasetRow, EnvelopeMeta, Store } from './store.js';
+import type { AggregateJobs, AggregateOutcome, AggregateRequest } from './jobs/index.js';
 
 /** Options of {@link buildServer}. */
 export interface CloudServerOptions {
@@ -49,6 +50,12 @@ export interface CloudServerOptions {
   readonly channel?: CloudChannelOptions | undefined;
   /** `agentsPlugin`'s `underPressure` option (with `manager`). Default: the plugin's. */
   readonly underPressure?: AgentsPluginOptions['underPressure'];
+  /**
+   * Where sum, mean and count run: `undefined` (default), in this process; a job queue
+   * (`PgBossJobs`, with `PostgresStore`), on whichever instance's worker takes the job: this
+   * server serves as one of those workers while it runs. The caller closes the queue.
+   */
+  readonly jobs?: AggregateJobs | undefined;
 }
 
 const OPS = new Set(['sum', 'mean', 'count']);
@@ -146,6 +153,39 @@ export async function buildServer(opts: CloudServerOptions): Promise<FastifyInst
     return d;
   };
 
+  // sum, mean or count on this instance (SEAL in the dataset's worker thread): called in-process,
+  // or as this instance's worker for jobs another instance (or this one) enqueued.
+  const runAggregate = async ({ datasetId, op, path }: AggregateRequest): Promise<AggregateOutcome> => {
+    const d = await datasetOr404(datasetId);
+    if (!OPS.has(op)) throw new NqcCloudError('ERR_CLOUD_BAD_REQUEST', '"op" expected sum, mean or count');
+    let envelopes = 0;
+    async function* stored() {
+      for await (const b of store.envelopes(d.id)) {
+        envelopes++;
+        yield b;
+      }
+    }
+    const started = performance.now();
+    let result: HeCiphertext | HeMean | number;
+    try {
+      result = await perform('cloud.aggregate', () => evaluators.use(d.id, d.bundle, (evaluator) => aggregate(stored(), { op, path, evaluator, requireSigners: [...d.writers] })));
+    } catch (err) {
+      const info = errorInfo(err);
+      await store.audit('aggregate.fail', d.id, { op, path, code: info.code });
+      if (info.code === 'ERR_CORE_HE_FIELD') throw new NqcCloudError('ERR_CLOUD_BAD_REQUEST', `no HE field "${path}" in this dataset`, info.code);
+      // The declared ranges times the record count exceed the plain modulus: a property of the query.
+      if (info.code === 'ERR_SHE_OVERFLOW') throw new NqcCloudError('ERR_CLOUD_OVERFLOW', `${op} of "${path}" could overflow: ${info.message}`, info.code);
+      throw envelopeError(err, 'a stored envelope');
+    }
+    const serverMs = Math.round((performance.now() - started) * 10) / 10;
+    return { result: encodedResult(result), envelopes, serverMs, worker: opts.jobs?.instance ?? 'local' };
+  };
+  if (opts.jobs) {
+    // This instance works jobs until it closes (before its SEAL worker threads stop).
+    const stopWorking = await opts.jobs.serve(runAggregate);
+    app.addHook('preClose', async () => stopWorking());
+  }
+
   app.post('/api/datasets', async (req, reply) => {
     const owner = userOf(req); // the creator owns the dataset
     const body = req.body as { name?: unknown; writers?: unknown; readers?: unknown; bundle?: unknown } | undefined;
@@ -226,32 +266,19 @@ export async function buildServer(opts: CloudServerOptions): Promise<FastifyInst
     if (typeof op === 'string' && GROUP_OPS.has(op)) return answerGroup({ store, dataset: d, op, group: path, evaluators, perform });
     if (typeof op !== 'string' || !OPS.has(op)) throw new NqcCloudError('ERR_CLOUD_BAD_REQUEST', '"op" expected sum, mean, count, histogram or groupSum');
     if (typeof path !== 'string' || path.length === 0 || path.length > 200) throw new NqcCloudError('ERR_CLOUD_BAD_REQUEST', '"path" expected a field path');
-    const metas = await store.listEnvelopes(d.id);
-    if (metas.length === 0) throw new NqcCloudError('ERR_CLOUD_NO_DATA', 'the dataset has no envelopes yet');
-    const started = performance.now();
-    let result: HeCiphertext | HeMean | number;
-    try {
-      result = await perform('cloud.aggregate', () =>
-        evaluators.use(d.id, d.bundle, (evaluator) => aggregate(store.envelopes(d.id), { op: op as 'sum' | 'mean' | 'count', path, evaluator, requireSigners: [...d.writers] })),
-      );
-    } catch (err) {
-      const info = errorInfo(err);
-      await store.audit('aggregate.fail', d.id, { op, path, code: info.code });
-      if (info.code === 'ERR_CORE_HE_FIELD') throw new NqcCloudError('ERR_CLOUD_BAD_REQUEST', `no HE field "${path}" in this dataset`, info.code);
-      // The declared ranges times the record count exceed the plain modulus: a property of the query.
-      if (info.code === 'ERR_SHE_OVERFLOW') throw new NqcCloudError('ERR_CLOUD_OVERFLOW', `${op} of "${path}" could overflow: ${info.message}`, info.code);
-      throw envelopeError(err, 'a stored envelope');
-    }
-    const serverMs = Math.round((performance.now() - started) * 10) / 10;
+    if ((await store.listEnvelopes(d.id)).length === 0) throw new NqcCloudError('ERR_CLOUD_NO_DATA', 'the dataset has no envelopes yet');
+    const request: AggregateRequest = { datasetId: d.id, op: op as AggregateRequest['op'], path };
+    const out = opts.jobs ? await opts.jobs.run(request) : await runAggregate(request);
+    const { serverMs, envelopes } = out;
     const signers: SignerStatement = {
       enforced: true,
       enrolledWriters: d.writers.length,
-      envelopes: metas.length,
-      statement: `aggregated only the ${metas.length} envelope(s) whose ML-DSA signatures verified against the ${d.writers.length} writer(s) the owner enrolled; the server cannot check that the values themselves are honest`,
+      envelopes,
+      statement: `aggregated only the ${envelopes} envelope(s) whose ML-DSA signatures verified against the ${d.writers.length} writer(s) the owner enrolled; the server cannot check that the values themselves are honest`,
     };
-    const encoded = encodedResult(result);
-    await store.audit('aggregate', d.id, { op, path, envelopes: metas.length, resultBytes: 'bytes' in encoded ? encoded.bytes : 0, serverMs });
-    return { op, path, result: encoded, signers, timings: { serverMs } };
+    const encoded = out.result;
+    await store.audit('aggregate', d.id, { op, path, envelopes, resultBytes: 'bytes' in encoded ? encoded.bytes : 0, serverMs, ...(opts.jobs ? { worker: out.worker } : {}) });
+    return { op, path, result: encoded, signers, timings: { serverMs, ...(opts.jobs ? { worker: out.worker } : {}) } };
   });
 
   app.get<{ Querystring: { dataset?: string; since?: string; limit?: string } }>('/api/audit', async (req) => {

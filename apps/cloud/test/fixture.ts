@@ -5,7 +5,7 @@ import { ChannelClient } from '@nqc/channel';
 import type { Signer } from '@nqc/pql';
 import type { CloudChannelOptions } from '../src/channel/index.js';
 import { buildServer } from '../src/server.js';
-import { SqliteStore } from '../src/sqlite-store.js';
+import { openTestStore } from './stores.js';
 import { PATIENT_FIELDS } from '../src/patients.js';
 
 export interface Owner {
@@ -52,9 +52,10 @@ export interface Call {
  * signed by `extra.user` (default: a fresh key) unless the call says otherwise (`as`).
  */
 export async function startServer(dataDir = ':memory:', extra: { maxEnvelopeBytes?: number; maxDatasetBytes?: number; logger?: unknown; user?: Signer; channel?: CloudChannelOptions; pageDir?: string } = {}) {
-  const store = new SqliteStore(dataDir);
+  const opened = await openTestStore(dataDir);
+  const { store, jobs } = opened;
   const { user = generateSigningKey(), ...options } = extra;
-  const app = await buildServer({ store, ...(options as object) });
+  const app = await buildServer({ store, jobs, ...(options as object) });
   const base = await app.listen({ host: '127.0.0.1', port: 0 });
   const responses: string[] = [];
   const clients = new Map<Signer | 'anonymous', Promise<ChannelClient>>();
@@ -77,7 +78,7 @@ export async function startServer(dataDir = ':memory:', extra: { maxEnvelopeByte
     responses.push(text);
     return { statusCode: res.status, text, json: <T>() => JSON.parse(text) as T };
   };
-  return { app: { inject: call }, base, store, responses, user, client, serverKey: app.channelServerKey, async close() { await app.close(); await store.close(); } };
+  return { app: { inject: call }, base, store, responses, user, client, serverKey: app.channelServerKey, async close() { await app.close(); await opened.close(); } };
 }
 
 export const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64');

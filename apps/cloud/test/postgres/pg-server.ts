@@ -75,7 +75,7 @@ export async function startPostgres(): Promise<PgServer> {
   } catch (e) {
     rmSync(dir, { recursive: true, force: true });
     const err = e as { stderr?: string; message: string };
-    throw new Error(`cannot start PostgreSQL in ${dir}: ${err.stderr ?? err.message}`);
+    throw new Error(`cannot start PostgreSQL in ${dir}: ${err.stderr ?? err.message}`, { cause: e });
   }
   const urlOf = (db: string) => `postgresql://nqc@/${db}?host=${encodeURIComponent(dir)}`;
   const admin = new pg.Client({ connectionString: urlOf('postgres') });
