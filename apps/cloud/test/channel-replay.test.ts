@@ -2,7 +2,8 @@
 // by the gateway's strike register before any route runs: a clear outer 400, the refusal reported as
 // ERR_CHANNEL_REPLAY to the operator, nothing created or stored, and the server keeps serving.
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
-import { ChannelClient } from '@nqc/channel';
+import { ChannelClient, StrikeRegister } from '@nqc/channel';
+import { generateChannelKeys } from '../src/channel/index.js';
 import { makePatients } from '../src/patients.js';
 import { b64, makeOwner, startServer, type Owner } from './fixture.js';
 
@@ -65,3 +66,23 @@ test('a replayed small (non-chunked) query is refused too', async () => {
   expect((await replay()).status).toBe(400);
   expect(refused).toEqual(['ERR_CHANNEL_REPLAY']);
 }, 120_000);
+
+test('two instances (same keys) sharing one replay register: a request served by one is refused by the other', async () => {
+  const keys = await generateChannelKeys();
+  const register = new StrikeRegister();
+  const seen: string[] = [];
+  const a = await startServer(':memory:', { user: owner.signer, channel: { keys, replay: register } });
+  const b = await startServer(':memory:', { user: owner.signer, channel: { keys, replay: register, onRefuse: (c) => seen.push(c) } });
+  try {
+    const c = await ChannelClient.connect(a.base, { serverKey: a.serverKey, signingKey: owner.signer, fetch: transport });
+    const res = await c.fetch(`${a.base}/api/datasets`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ writers: [owner.signer.verifyingKey().toString()], bundle: b64(owner.bundle) }) });
+    expect(res.status).toBe(201);
+    const { url, init } = sent.at(-1)!;
+    expect((await fetch(url.replace(a.base, b.base), init)).status).toBe(400);
+    expect(seen).toEqual(['ERR_CHANNEL_REPLAY']);
+    expect(await b.store.listDatasets()).toEqual([]);
+  } finally {
+    await a.close();
+    await b.close();
+  }
+}, 240_000);

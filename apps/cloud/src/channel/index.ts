@@ -6,7 +6,7 @@
  * canonical `nqc-pub-...` string and keeps public keys only (see `access.ts` for what each may do).
  * @module
  */
-import { Gateway, type ClientKeyResolver } from '@nqc/channel';
+import { Gateway, type ClientKeyResolver, type ReplayRegister } from '@nqc/channel';
 import { nqcChannel } from '@nqc/channel/fastify';
 import type { FastifyInstance } from 'fastify';
 import { NqcCloudError, type ErrorBody } from '../errors.js';
@@ -23,6 +23,11 @@ export interface CloudChannelOptions {
   readonly onRefuse?: ((code: string) => void) | undefined;
   /** Accepted clock difference between a client and the server, seconds (default 60). */
   readonly clockSkewSeconds?: number | undefined;
+  /**
+   * The replay register (default: one per process). Several server instances behind one address
+   * must share one (with the same `keys`), or each accepts a replay once.
+   */
+  readonly replay?: ReplayRegister | undefined;
 }
 
 /** What {@link mountChannel} set up. */
@@ -56,6 +61,7 @@ export async function mountChannel(app: FastifyInstance, opts: CloudChannelOptio
     clients: keyIsIdentity,
     auth: 'optional', // routes decide: every /api route needs a client (below)
     clockSkewSeconds: opts.clockSkewSeconds ?? 60,
+    ...(opts.replay ? { replay: opts.replay } : {}),
     // Inner bodies a little over the routes' largest limit, so the route answers a clear
     // ERR_CLOUD_TOO_LARGE; past this the gateway refuses with an outer 413 before any route runs.
     maxChunkedRequestLength: maxBodyBytes + MiB,
