@@ -75,3 +75,17 @@ describe('finding 2: a one-chunk ONNX v2 result is a view whose buffer holds the
     // Today ct's slack is keystream bytes 1..511 of step 0 (the model zero-pads the step), pt's their negation.
   });
 });
+
+describe('spec note (docs/nde-v2-spec.md section 1): HMAC zero-pads its key to 64 bytes', () => {
+  it('so a salt of up to 64 bytes and the same salt with zero bytes appended (up to 64) give the same keystream, not only empty vs 32 zeros', async () => {
+    const data = new Uint8Array(600);
+    const out = async (s: Uint8Array) => bytesToHex((await referenceBackendV2.encryptChunks(key, s, [{ index: 1, data }]))[0]!);
+    const s = Uint8Array.of(1, 2, 3);
+    const padded = new Uint8Array(64);
+    padded.set(s);
+    expect(await out(Uint8Array.of(1, 2, 3, 0))).toBe(await out(s));
+    expect(await out(padded)).toBe(await out(s));
+    expect(await out(new Uint8Array(65))).not.toBe(await out(s)); // over 64 bytes the salt is hashed first
+    expect(await out(new Uint8Array(7))).toBe(await out(new Uint8Array(0)));
+  });
+});
