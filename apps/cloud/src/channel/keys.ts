@@ -36,9 +36,14 @@ export async function loadOrCreateChannelKeys(file: string): Promise<ChannelKeys
     const gateway = keys.gatewayKeys[0]!;
     mkdirSync(dirname(file), { recursive: true });
     const text = `${MAGIC}\nsigning ${keys.signingKey.toString()}\ngateway ${gateway.config.keyId} ${Buffer.from(gateway.exportSeed()).toString('hex')}\n`;
-    writeFileSync(file, text, { mode: 0o600, flag: 'wx' });
-    chmodSync(file, 0o600);
-    return keys;
+    try {
+      writeFileSync(file, text, { mode: 0o600, flag: 'wx' });
+      chmodSync(file, 0o600);
+      return keys;
+    } catch (e) {
+      // Another instance created it first: use its keys (below), so both pin-compatible.
+      if ((e as { code?: string }).code !== 'EEXIST') throw e;
+    }
   }
   const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l.length > 0);
   const bad = () => new NqcCloudError('ERR_CLOUD_INTERNAL', `${file} is not an nqc-cloud channel key file`);
