@@ -60,8 +60,8 @@ function checkKeys(v: unknown, what: string, optional = false): void {
 }
 
 function checkNde(v: unknown): void {
-  if (v !== undefined && v !== 'auto' && v !== 'reference' && v !== 'off')
-    fail('ERR_CORE_INVALID_ARGUMENT', `"nde" in a worker expected 'auto', 'reference' or 'off', got ${String(v)}`);
+  if (v !== undefined && v !== 'auto' && v !== 'wasm' && v !== 'reference' && v !== 'off')
+    fail('ERR_CORE_INVALID_ARGUMENT', `"nde" in a worker expected 'auto', 'wasm', 'reference' or 'off', got ${String(v)}`);
 }
 
 /**

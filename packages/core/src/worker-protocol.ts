@@ -19,7 +19,7 @@ export interface WorkerEncryptOptions {
   /** ASCII armor the output (bytes input only). */
   readonly armor?: boolean | undefined;
   /** NDE layer; in a browser worker `'auto'` is the WebAssembly backend for NDE v2 when it works there, else the reference backend. */
-  readonly nde?: 'auto' | 'reference' | 'off' | undefined;
+  readonly nde?: 'auto' | 'wasm' | 'reference' | 'off' | undefined;
   /** NDE construction to write: 2 (default) or 1. See `EncryptOptions.ndeVersion`. */
   readonly ndeVersion?: 1 | 2 | undefined;
   /** Payload AEAD. */
@@ -35,7 +35,7 @@ export interface WorkerDecryptOptions {
   /** Verifying-key strings of the signers you require. */
   readonly requireSigner?: string | readonly string[] | undefined;
   /** NDE backend for envelopes that use the NDE layer. */
-  readonly nde?: 'auto' | 'reference' | 'off' | undefined;
+  readonly nde?: 'auto' | 'wasm' | 'reference' | 'off' | undefined;
   /** Streams with `requireSigner`: see `DecryptOptions.allowUnverifiedOutput`. */
   readonly allowUnverifiedOutput?: boolean | undefined;
 }

@@ -43,6 +43,18 @@ describe('@nqc/core/worker with NqcWorkerClient', () => {
     expect(hex((await decrypt(env, { identities: alice })).plaintext)).toBe(hex(pt));
   }, 120_000);
 
+  it('NDE versions cross the worker: v2 by default (on the wasm backend), v1 when asked, both open here', async () => {
+    const pt = seeded('worker/versions', 20_000);
+    const v2 = await nqc.encrypt(pt, { recipients: [A], nde: 'wasm' });
+    const v1 = await nqc.encrypt(pt, { recipients: [A], ndeVersion: 1 });
+    for (const [env, version] of [[v2, 2], [v1, 1]] as const) {
+      const r = await nqc.decrypt(env, { identities: Asecret });
+      expect([version, r.info.nde?.version, hex(r.plaintext)]).toEqual([version, version, hex(pt)]);
+      expect(hex((await decrypt(env, { identities: alice })).plaintext)).toBe(hex(pt));
+    }
+    expect(await codeOf(() => nqc.encrypt(pt, { recipients: [A], ndeVersion: 3 as never }))).toBe('ERR_CORE_INVALID_ARGUMENT');
+  }, 120_000);
+
   it('armor gives a string; transfer: true detaches the caller\'s buffer, the default copies', async () => {
     const armored = await nqc.encrypt(new TextEncoder().encode('hi'), { recipients: A, armor: true, nde: 'off' });
     expect(typeof armored).toBe('string');
