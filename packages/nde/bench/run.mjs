@@ -213,6 +213,7 @@ for (const [label, kind, batch] of KINDS) {
     for (const [backend, desc] of BACKENDS) {
       const name = `${kind}:${backend}:${version}:${batch}`;
       if (only && !name.includes(only)) continue;
+      if (version === 1 && backend.startsWith('wasm')) continue; // v1 has no WebAssembly backend (v2 was designed for it)
       const m = measure(name);
       if (m.skipped) {
         notes.push(`${label}, v${version}, ${desc}: skipped (${m.skipped})`);
