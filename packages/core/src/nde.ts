@@ -8,7 +8,7 @@
 // written is always the backend's own `modelId`, so a header can never name a model other than the one
 // that made the keystream.
 import type { InnerLayer } from '@nqc/container';
-import { createWasmNde, NDE_DEFAULT_VERSION, ndeVersionOf, referenceBackend, referenceBackendV2, type NdeBackend, type NdeVersion } from '@nqc/nde';
+import { createWasmNde, NDE_DEFAULT_VERSION, ndeModelIdOf, ndeVersionOf, referenceBackend, referenceBackendV2, type NdeBackend, type NdeVersion } from '@nqc/nde';
 import { fail } from './errors.js';
 
 /**
@@ -45,6 +45,11 @@ export function checkNdeChoice(c: unknown): NdeChoice {
   if (b && typeof b.encryptChunks === 'function' && typeof b.decryptChunks === 'function') {
     if ((b.version !== 1 && b.version !== 2) || !(b.modelId instanceof Uint8Array) || b.modelId.length !== 32) {
       fail('ERR_CORE_INVALID_ARGUMENT', '"nde" backend object needs its "version" (1 or 2) and 32-byte "modelId" (see @nqc/nde NdeBackend)');
+    }
+    // The header will name `modelId`, and readers pick the construction from it: a backend whose id
+    // is not its version's model would write envelopes that name one construction and hold another.
+    if (!sameId(b.modelId, ndeModelIdOf(b.version))) {
+      fail('ERR_CORE_INVALID_ARGUMENT', `"nde" backend object says NDE v${b.version} but its "modelId" is not the v${b.version} model's id`);
     }
     return c as NdeBackend;
   }

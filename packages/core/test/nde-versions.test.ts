@@ -57,6 +57,12 @@ describe('which version is written', () => {
     // A backend object without version/modelId (an NdeBackend of before v2) cannot say what it computes.
     const { version: _v, modelId: _m, ...old } = referenceBackend;
     expect(await codeOf(() => node.encrypt(pt, { recipients: alice.recipient(), nde: old as unknown as NdeBackend }))).toBe('ERR_CORE_INVALID_ARGUMENT');
+    // A backend whose modelId is not its version's model: the header would name one construction and
+    // carry another, so it is refused for encryption and decryption alike.
+    const mislabelled: NdeBackend = { ...referenceBackendV2, version: 2, modelId: ndeModelIdOf(1), encryptChunks: referenceBackendV2.encryptChunks, decryptChunks: referenceBackendV2.decryptChunks, close: async () => undefined };
+    expect(await codeOf(() => node.encrypt(pt, { recipients: alice.recipient(), nde: mislabelled }))).toBe('ERR_CORE_INVALID_ARGUMENT');
+    expect(await codeOf(() => browser.encrypt(pt, { recipients: alice.recipient(), nde: mislabelled }))).toBe('ERR_CORE_INVALID_ARGUMENT');
+    expect(await codeOf(() => node.decrypt(v1, { identities: alice, nde: mislabelled }))).toBe('ERR_CORE_INVALID_ARGUMENT');
   });
 });
 
