@@ -6,6 +6,8 @@
 export { buildServer, type CloudServerOptions, type SignerStatement } from './server.js';
 export { NqcCloudError, type CloudErrorCode, type ErrorBody } from './errors.js';
 export { SqliteStore } from './sqlite-store.js';
+export { PostgresStore, READ_SLICE, type PostgresStoreOptions } from './postgres/store.js';
+export { PgBossJobs, type AggregateJobs, type AggregateOutcome, type AggregateRequest, type AggregateRunner, type EncodedResult, type PgBossJobsOptions } from './jobs/index.js';
 export { generateChannelKeys, loadOrCreateChannelKeys, mountChannel, type ChannelKeys, type CloudChannelOptions, type MountedChannel } from './channel/index.js';
 export { makePatients, PATIENT_FIELDS, type Patient } from './patients.js';
 export type { AuditEntry, DatasetRow, EnvelopeMeta, Store } from './store.js';

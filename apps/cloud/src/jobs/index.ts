@@ -93,6 +93,7 @@ export class PgBossJobs implements AggregateJobs {
   readonly #workerPoll: number;
   readonly #work: boolean;
   #closed = false;
+  #workerId: string | undefined;
   readonly instance: string;
 
   private constructor(boss: PgBoss, opts: PgBossJobsOptions) {
@@ -136,7 +137,9 @@ export class PgBossJobs implements AggregateJobs {
         throw e;
       }
     });
+    this.#workerId = id;
     return async () => {
+      this.#workerId = undefined;
       await this.#boss.offWork({ id });
     };
   }
@@ -146,6 +149,8 @@ export class PgBossJobs implements AggregateJobs {
     const data = { datasetId: req.datasetId, op: req.op, path: req.path };
     const id = await this.#boss.send(this.#queue, data, { retryLimit: 0, expireInSeconds: Math.max(1, Math.ceil(this.#timeoutMs / 1000)) });
     if (id === null) throw new NqcCloudError('ERR_CLOUD_JOB_FAILED', 'the aggregate job was not enqueued');
+    // Wake this instance's idle worker now (the others find the job at their next poll).
+    if (this.#workerId !== undefined) this.#boss.notifyWorker(this.#workerId);
     const deadline = Date.now() + this.#timeoutMs;
     for (;;) {
       const job = await this.#boss.getJobById<AggregateRequest>(this.#queue, id);
