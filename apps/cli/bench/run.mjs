@@ -1,8 +1,8 @@
 // The `nqc` command end to end against Debian's `age` on the same file in the same run: wall time and
 // peak resident memory of the whole process (GNU time's %e and %M), best of N runs.
 //   pnpm --filter @nqc/cli bench                 (sizes in MiB: NQC_BENCH_SIZES=256,1024; runs: NQC_BENCH_RUNS=3)
-// Rows: age; nqc with NDE off; nqc with its defaults (NDE on, the default version); and, when the
-// command has --nde-version, NDE v1 and v2 explicitly. Files live in tmpfs (/dev/shm when it exists,
+// Rows: age; nqc with NDE off; nqc with its defaults (NDE on, the default version: v2); and, when the
+// command has --nde-version, NDE v1 explicitly. Files live in tmpfs (/dev/shm when it exists,
 // else the temp dir; NQC_BENCH_DIR overrides) and are deleted at the end, also on SIGINT/SIGTERM.
 // Goals (issue 11): defaults <= 2.0x age's time, peak RSS <= 300 MiB.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -28,12 +28,15 @@ if (sh('command -v age && command -v age-keygen && test -x /usr/bin/time').statu
   process.exit(2);
 }
 
-/** Runs a shell command under GNU time: wall seconds and peak RSS (MiB). */
+/**
+ * Runs a shell command under GNU time: wall seconds, peak RSS (MiB) and CPU seconds (user + system,
+ * all threads): on a shared machine CPU time depends much less on the load than wall time.
+ */
 function timed(cmd) {
-  const r = sh(`/usr/bin/time -f '%e %M' -o ${dir}/time.txt sh -c '${cmd}'`);
+  const r = sh(`/usr/bin/time -f '%e %M %U %S' -o ${dir}/time.txt sh -c '${cmd}'`);
   if (r.status !== 0) throw new Error(`failed: ${cmd}\n${r.stderr}`);
-  const [s, kb] = readFileSync(join(dir, 'time.txt'), 'utf8').trim().split('\n').pop().split(' ').map(Number);
-  return { s, rss: kb / 1024 };
+  const [s, kb, user, sys] = readFileSync(join(dir, 'time.txt'), 'utf8').trim().split('\n').pop().split(' ').map(Number);
+  return { s, rss: kb / 1024, cpu: user + sys, sys };
 }
 const best = (cmd) => {
   let b;
@@ -86,6 +89,7 @@ for (const mib of sizes) {
       const re = timed(encCmd);
       rmSync(out, { force: true });
       const rd = timed(decCmd);
+      if (i === 0 && sh(`cmp -s ${inp} ${out}`).status !== 0) throw new Error(`${label}: the decrypted file differs from the input`);
       if (!e || re.s < e.s) e = re;
       if (!d || rd.s < d.s) d = rd;
     }
@@ -94,8 +98,9 @@ for (const mib of sizes) {
   const age = measure('age 1.1.1', `age -r ${ageRecipient} -o ${enc} ${inp}`, `age -d -i ${dir}/age.key -o ${out} ${enc}`);
   const off = measure('nqc, NDE off', `${nqc} encrypt --nde off -r ${recipient} -o ${enc} ${inp}`, `${nqc} decrypt -i ${dir}/id.key -o ${out} ${enc}`);
   const on = measure('nqc, defaults (NDE on)', `${nqc} encrypt -r ${recipient} -o ${enc} ${inp}`, `${nqc} decrypt -i ${dir}/id.key -o ${out} ${enc}`);
+  // The defaults write NDE v2; v1 (still written on request, and what older envelopes hold) for comparison.
   const versions = hasNdeVersion
-    ? [1, 2].map((v) => measure(`nqc, NDE v${v}`, `${nqc} encrypt --nde-version ${v} -r ${recipient} -o ${enc} ${inp}`, `${nqc} decrypt -i ${dir}/id.key -o ${out} ${enc}`))
+    ? [measure('nqc, NDE v1 (--nde-version 1)', `${nqc} encrypt --nde-version 1 -r ${recipient} -o ${enc} ${inp}`, `${nqc} decrypt -i ${dir}/id.key -o ${out} ${enc}`)]
     : [];
   clean();
   rmSync(inp, { force: true });
@@ -104,13 +109,16 @@ for (const mib of sizes) {
 
 console.log(`\nnqc CLI vs age, file to file in ${dir}, best of ${runs}; ${cpus()[0]?.model ?? 'cpu'} (${cpuFlags}), ${cpus().length} cores, Node ${process.versions.node}`);
 console.log(`before: ${before}\nafter:  ${uptime()}`);
-if (!hasNdeVersion) console.log('note: this nqc has no --nde-version: the NDE v1/v2 rows are skipped');
+if (!hasNdeVersion) console.log('note: this nqc has no --nde-version: the NDE v1 row is skipped');
 console.log('');
-console.log('| size | tool | encrypt MB/s | decrypt MB/s | encrypt time / age | decrypt time / age | peak RSS enc / dec (MiB) |');
-console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: |');
+console.log('| size | tool | encrypt MB/s | decrypt MB/s | encrypt time / age | decrypt time / age | CPU-s enc / dec (sys) | CPU time / age enc / dec | peak RSS enc / dec (MiB) |');
+console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const r of rows) {
   const mbs = (s) => ((r.mib * MiB) / 1e6 / s).toFixed(0);
-  console.log(`| ${r.mib} MiB | ${r.label} | ${mbs(r.e.s)} | ${mbs(r.d.s)} | ${r.ratioE.toFixed(2)}x | ${r.ratioD.toFixed(2)}x | ${r.e.rss.toFixed(0)} / ${r.d.rss.toFixed(0)} |`);
+  const age = rows.find((x) => x.mib === r.mib && x.label.startsWith('age'));
+  const cpu = `${r.e.cpu.toFixed(2)} (${r.e.sys.toFixed(2)}) / ${r.d.cpu.toFixed(2)} (${r.d.sys.toFixed(2)})`;
+  const cpuRatio = `${(r.e.cpu / age.e.cpu).toFixed(2)}x / ${(r.d.cpu / age.d.cpu).toFixed(2)}x`;
+  console.log(`| ${r.mib} MiB | ${r.label} | ${mbs(r.e.s)} | ${mbs(r.d.s)} | ${r.ratioE.toFixed(2)}x | ${r.ratioD.toFixed(2)}x | ${cpu} | ${cpuRatio} | ${r.e.rss.toFixed(0)} / ${r.d.rss.toFixed(0)} |`);
 }
 const def = rows.filter((r) => r.label.startsWith('nqc, defaults'));
 const worst = Math.max(...def.flatMap((r) => [r.ratioE, r.ratioD]));
