@@ -2,7 +2,7 @@
 // The README's entry points: `npm run demo` and `npm test` on a machine that has only Node 20 and npm.
 // Finds pnpm (or fetches the pinned version through npx), installs the workspace from the frozen
 // lockfile when needed, then runs the task through turbo.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -53,9 +53,16 @@ switch (task) {
   case 'install':
     break;
   case 'demo': {
+    // `npm run demo`: the cloud server until Ctrl-C (exit 130; 0 after SIGTERM); `-- --walkthrough`:
+    // the terminal story; `-- --check`: the browser scenarios headless against a fresh server (0/1).
+    // apps/demo depends on apps/cloud, so this builds the server and its page too.
     const built = pnpm('exec', 'turbo', 'run', 'build', '--filter=@nqc/demo...', '--output-logs=errors-only');
     if (built !== 0) process.exit(built);
-    process.exit(pnpm('--filter', '@nqc/demo', 'run', '--silent', 'demo', ...process.argv.slice(3)));
+    const child = spawn(process.execPath, [join(root, 'apps', 'demo', 'dist', 'main.js'), ...process.argv.slice(3)], { cwd: root, stdio: 'inherit', env });
+    // A terminal's Ctrl-C reaches the child too; a signal sent to this process alone is passed on.
+    for (const s of ['SIGINT', 'SIGTERM']) process.on(s, () => child.kill(s));
+    child.on('exit', (code, signal) => process.exit(code ?? (signal === 'SIGINT' ? 130 : 1)));
+    break;
   }
   case 'test':
   case 'test:exhaustive': {

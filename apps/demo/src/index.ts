@@ -15,3 +15,4 @@ export {
   wrapToBoth,
   type Log,
 } from './steps.js';
+export { check, chromiumPath, cloudDir, serve, startCloud, type CloudServer, type StartOptions } from './serve.js';
