@@ -1,6 +1,10 @@
 // The page: UI, IndexedDB and the server API. Keys stay in the Worker and in IndexedDB; the server
-// receives only the evaluation bundle, verifying keys and signed envelopes.
-import { makePatients } from '../src/patients.ts';
+// receives only the evaluation bundle, verifying keys and signed envelopes. Two scenarios, one
+// dataset each (same keys): patients shared between research centres, and bank transactions.
+import { api, useIdentity } from './api.js'; // the channel: every API call signed with the user's key (see api.js)
+import { AGE_BINS, makePatients } from '../src/patients.ts';
+import { AMOUNT_BINS, CATEGORIES, makeTransactions } from '../src/bank.ts';
+import { binOf } from '../src/aggregates/groups.ts';
 
 const $ = (id) => document.getElementById(id);
 const worker = new Worker('/he.worker.js', { type: 'module' });
@@ -22,7 +26,53 @@ const call = (type, arg, transfer = []) =>
     worker.postMessage({ id, type, arg }, transfer);
   });
 
-// IndexedDB: one object store, one record ('owner') with the exported keys and the dataset id.
+// The two scenarios: what is made up, shown, and asked. `expect` recomputes an answer from the
+// plaintext this page encrypted in this session (kept in memory only), to check the decryption.
+const sum = (xs) => xs.reduce((a, b) => a + b, 0);
+const countBy = (rows, keyOf, keys) => Object.fromEntries(keys.map((k) => [k, rows.filter((r) => keyOf(r) === k).length]));
+const sumBy = (rows, keyOf, keys, val) => Object.fromEntries(keys.map((k) => [k, Math.round(sum(rows.filter((r) => keyOf(r) === k).map(val)) * 100) / 100]));
+const SCENARIOS = {
+  patients: {
+    title: 'patients',
+    make: makePatients,
+    columns: ['name', 'diagnosis', 'age', 'stay', 'bill'],
+    cells: (p) => [p.name, p.diagnosis, p.age, p.stay, p.bill.toFixed(2)],
+    queries: [
+      ['count', 'age', 'count of records'],
+      ['sum', 'age', 'sum of age'],
+      ['mean', 'age', 'mean age'],
+      ['mean', 'stay', 'mean length of stay'],
+      ['sum', 'bill', 'sum of bills'],
+      ['histogram', 'age_bins', 'histogram: patients per age band'],
+    ],
+    expect: (rows, op, path) => (op === 'histogram' ? countBy(rows, (p) => binOf(AGE_BINS, p.age), AGE_BINS.map((b) => b.key)) : scalar(rows, op, path)),
+  },
+  bank: {
+    title: 'bank transactions',
+    make: makeTransactions,
+    columns: ['date', 'merchant', 'category', 'amount'],
+    cells: (t) => [t.date, t.merchant, t.category, t.amount.toFixed(2)],
+    queries: [
+      ['count', 'amount', 'count of transactions'],
+      ['sum', 'amount', 'total amount'],
+      ['mean', 'amount', 'mean amount'],
+      ['groupSum', 'amount_by_category', 'grouped sum: amount per category'],
+      ['histogram', 'amount_bins', 'histogram: transactions per amount band'],
+    ],
+    expect: (rows, op, path) =>
+      op === 'groupSum'
+        ? sumBy(rows, (t) => t.category, CATEGORIES, (t) => t.amount)
+        : op === 'histogram'
+          ? countBy(rows, (t) => binOf(AMOUNT_BINS, t.amount), AMOUNT_BINS.map((b) => b.key))
+          : scalar(rows, op, path),
+  },
+};
+function scalar(rows, op, path) {
+  const col = rows.map((r) => r[path]);
+  return op === 'count' ? col.length : op === 'sum' ? sum(col) : sum(col) / col.length;
+}
+
+// IndexedDB: one object store, one record ('owner') with the exported keys and the dataset ids.
 const db = new Promise((resolve, reject) => {
   const r = indexedDB.open('nqc-cloud', 1);
   r.onupgradeneeded = () => r.result.createObjectStore('state');
@@ -42,18 +92,6 @@ const load = () => idb('readonly', (s) => s.get('owner'));
 const save = (v) => idb('readwrite', (s) => s.put(v, 'owner'));
 const forget = () => idb('readwrite', (s) => s.delete('owner'));
 
-async function api(method, url, body, type = 'application/json') {
-  const init = { method, headers: {} };
-  if (body !== undefined) {
-    init.headers['content-type'] = type;
-    init.body = type === 'application/json' ? JSON.stringify(body) : body;
-  }
-  const res = await fetch(url, init);
-  const json = await res.json();
-  if (!res.ok) throw new Error(`${json.error?.message ?? res.statusText} (${json.error?.code ?? res.status})`);
-  return json;
-}
-
 const timings = {};
 function timing(stage, value) {
   timings[stage] = value;
@@ -71,15 +109,19 @@ function row(cells, hexCol = -1) {
 }
 const ms = (x) => `${Math.round(x)} ms`;
 const kb = (n) => `${(n / 1024).toFixed(1)} KiB`;
+const hexOfBase64 = (text, n = 48) => Array.from(atob(text.slice(0, Math.ceil((n * 4) / 3) + 4)).slice(0, n), (c) => c.charCodeAt(0).toString(16).padStart(2, '0')).join('');
 
-let owner; // { saved, datasetId, info }
-let mine = []; // the plaintext records uploaded in this session (memory only), to check answers against
+let owner; // { saved, datasets: { patients, bank }, info }
+useIdentity(() => owner?.saved.identityFile);
+const mine = { patients: [], bank: [] }; // plaintext uploaded in this session (memory only)
+const scenario = () => document.querySelector('input[name="scenario"]:checked').value;
+const datasetId = () => owner?.datasets[scenario()];
 
 async function refreshServerView() {
-  if (!owner?.datasetId) return;
-  const { envelopes } = await api('GET', `/api/datasets/${owner.datasetId}/envelopes`);
-  $('envelopes').tBodies[0].replaceChildren(...envelopes.map((e) => row([e.id, e.size, e.records, e.fields.join(', '), e.hexExcerpt], 4)));
-  const { entries } = await api('GET', `/api/audit?dataset=${owner.datasetId}`);
+  if (!datasetId()) return;
+  const { envelopes } = await api('GET', `/api/datasets/${datasetId()}/envelopes`);
+  $('envelopes').tBodies[0].replaceChildren(...envelopes.map((e) => row([e.id, e.size, e.records, `${e.fields.length}: ${e.fields.join(', ')}`, e.hexExcerpt], 4)));
+  const { entries } = await api('GET', `/api/audit?dataset=${datasetId()}`);
   $('audit').replaceChildren(...entries.map((e) => {
     const li = document.createElement('li');
     li.textContent = `${e.at} ${e.action} ${JSON.stringify(e.detail)}`;
@@ -87,15 +129,26 @@ async function refreshServerView() {
   }));
 }
 
+function showScenario() {
+  const s = SCENARIOS[scenario()];
+  $('sample-head').replaceChildren(...s.columns.map((c) => Object.assign(document.createElement('th'), { textContent: c })));
+  $('sample').tBodies[0].replaceChildren(...mine[scenario()].slice(0, 5).map((r) => row(s.cells(r))));
+  $('query').replaceChildren(...s.queries.map(([op, path, label]) => Object.assign(document.createElement('option'), { value: `${op}:${path}`, textContent: label })));
+  $('scenario-name').textContent = s.title;
+  $('answer').textContent = '';
+  $('groups').hidden = true;
+  void refreshServerView().catch(showError);
+}
+
 function showKeys() {
   const dl = $('keys-info');
   dl.replaceChildren();
   if (!owner) return;
-  for (const [k, v] of [['dataset', owner.datasetId], ['signing (verifying key sent to the server)', `${owner.info.verifyingKey.slice(0, 48)}…`], ['HE key id', owner.info.heKeyId], ['evaluation bundle sent to the server', kb(owner.info.bundleBytes)]]) {
+  for (const [k, v] of [['patients dataset', owner.datasets.patients], ['bank dataset', owner.datasets.bank], ['signing (verifying key sent to the server)', `${owner.info.verifyingKey.slice(0, 48)}…`], ['HE key id', owner.info.heKeyId], ['evaluation bundle sent to the server', kb(owner.info.bundleBytes)]]) {
     const dt = document.createElement('dt');
     dt.textContent = k;
     const dd = document.createElement('dd');
-    dd.textContent = v;
+    dd.textContent = v ?? '(none)';
     dl.append(dt, dd);
   }
 }
@@ -108,61 +161,97 @@ function enable(ready) {
 async function setup() {
   $('keys-status').textContent = 'Generating an identity, a signing key and an HE key set in a Web Worker…';
   const info = await call('init', undefined);
+  useIdentity(() => owner?.saved.identityFile ?? info.saved.identityFile); // sign as the new key already
   timing('key generation (identity, ML-DSA, BFV N=4096)', ms(info.ms));
   const t0 = performance.now();
-  const ds = await api('POST', '/api/datasets', { name: 'patients', writers: [info.verifyingKey], bundle: info.bundle });
-  timing('dataset creation on the server', ms(performance.now() - t0));
-  owner = { saved: info.saved, datasetId: ds.id, info: { verifyingKey: info.verifyingKey, heKeyId: info.heKeyId, bundleBytes: info.bundleBytes } };
+  const datasets = {};
+  for (const name of Object.keys(SCENARIOS)) datasets[name] = (await api('POST', '/api/datasets', { name, writers: [info.verifyingKey], bundle: info.bundle })).id;
+  timing('dataset creation on the server (2 datasets)', ms(performance.now() - t0));
+  owner = { saved: info.saved, datasets, info: { verifyingKey: info.verifyingKey, heKeyId: info.heKeyId, bundleBytes: info.bundleBytes } };
   await save(owner);
   $('keys-status').textContent = 'Keys created and kept in this browser (IndexedDB). The server has your verifying key and evaluation bundle only.';
   showKeys();
   enable(true);
-}
-
-async function upload() {
-  const n = Math.max(1, Math.min(20000, Number($('count').value) || 1));
-  const patients = makePatients(n, Date.now() % 100000);
-  $('sample').tBodies[0].replaceChildren(...patients.slice(0, 5).map((p) => row([p.name, p.diagnosis, p.age, p.stay, p.bill.toFixed(2)])));
-  $('upload-status').textContent = `Encrypting ${n} records in the Worker…`;
-  const enc = await call('encrypt', patients);
-  mine.push(...patients);
-  timing(`encrypt ${n} records (Worker)`, ms(enc.ms));
-  timing('plaintext JSON / envelope', `${kb(enc.plaintextBytes)} / ${kb(enc.envelope.byteLength)}`);
-  const t0 = performance.now();
-  const meta = await api('POST', `/api/datasets/${owner.datasetId}/envelopes`, enc.envelope, 'application/octet-stream');
-  timing('upload + server signature check', ms(performance.now() - t0));
-  $('upload-status').textContent = `Uploaded ${meta.records} records in one signed envelope of ${meta.size} bytes; the server checked the signature (enrolled writer: ${meta.signerEnrolled}).`;
   await refreshServerView();
 }
 
-async function ask() {
-  const op = $('op').value;
-  const path = $('field').value;
-  $('answer').textContent = 'Asking…';
+async function upload() {
+  const name = scenario();
+  const s = SCENARIOS[name];
+  const n = Math.max(1, Math.min(20000, Number($('count').value) || 1));
+  const records = s.make(n, Date.now() % 100000);
+  $('sample').tBodies[0].replaceChildren(...records.slice(0, 5).map((r) => row(s.cells(r))));
+  $('upload-status').textContent = `Encrypting ${n} ${s.title} in the Worker…`;
+  const enc = await call('encrypt', { scenario: name, records });
+  mine[name].push(...records);
+  timing(`${name}: encrypt ${n} records (Worker)`, ms(enc.ms));
+  timing(`${name}: plaintext JSON / envelope`, `${kb(enc.plaintextBytes)} / ${kb(enc.envelope.byteLength)}`);
   const t0 = performance.now();
-  const res = await api('POST', `/api/datasets/${owner.datasetId}/aggregate`, { op, path });
+  const meta = await api('POST', `/api/datasets/${datasetId()}/envelopes`, enc.envelope, 'application/octet-stream');
+  timing(`${name}: upload + server signature check`, ms(performance.now() - t0));
+  $('upload-status').textContent = `Uploaded ${meta.records} ${s.title} in one signed envelope of ${meta.size} bytes (${meta.fields.length} HE fields, column-packed); the server checked the signature (enrolled writer: ${meta.signerEnrolled}).`;
+  await refreshServerView();
+}
+
+function showGroups(value, expected) {
+  const max = Math.max(1, ...Object.values(value));
+  $('groups').tBodies[0].replaceChildren(...Object.entries(value).map(([k, v]) => {
+    const tr = row([k, Math.round(v * 100) / 100, expected ? String(expected[k]) : '—']);
+    const td = document.createElement('td');
+    const meter = Object.assign(document.createElement('meter'), { min: 0, max, value: v, textContent: String(v) });
+    meter.setAttribute('aria-label', `${k}: ${v}`);
+    td.append(meter);
+    tr.append(td);
+    return tr;
+  }));
+  $('groups').hidden = false;
+}
+
+async function ask() {
+  const name = scenario();
+  const [op, path] = $('query').value.split(':');
+  const label = $('query').selectedOptions[0].textContent;
+  $('answer').textContent = 'Asking…';
+  $('answer').dataset.value = '';
+  $('groups').hidden = true;
+  const t0 = performance.now();
+  const res = await api('POST', `/api/datasets/${datasetId()}/aggregate`, { op, path });
   const total = performance.now() - t0;
-  const dec = await call('decrypt', res.result);
+  const dec = await call('decrypt', { scenario: name, result: res.result });
   timing(`${op}(${path}): server`, ms(res.timings.serverMs));
   timing(`${op}(${path}): round trip`, ms(total));
   timing(`${op}(${path}): decrypt here`, ms(dec.ms));
-  if (res.result.bytes) timing(`${op}(${path}): encrypted answer`, `${res.result.bytes} bytes`);
-  const value = op === 'count' ? dec.value : Math.round(dec.value * 100) / 100;
-  $('answer').textContent = `${op} of ${path} = ${value}`;
-  $('answer').dataset.value = String(dec.value);
-  const col = mine.map((p) => p[path]);
-  const expected = op === 'count' ? col.length : op === 'sum' ? col.reduce((a, b) => a + b, 0) : col.reduce((a, b) => a + b, 0) / col.length;
-  $('answer').dataset.expected = mine.length ? String(expected) : '';
-  if (mine.length) $('answer').textContent += Math.abs(expected - dec.value) < 0.005 ? ' (matches the plaintext this page encrypted)' : ` (MISMATCH: the plaintext gives ${expected})`;
+  const first = res.result.ciphertext ?? res.result.sum ?? res.result.parts?.[0]?.ciphertext;
+  if (res.result.bytes) {
+    const parts = res.result.parts ? `${res.result.parts.length} ciphertexts, ` : '';
+    timing(`${op}(${path}): encrypted answer`, `${parts}${res.result.bytes} bytes`);
+    $('answer-seen').textContent = `${label}: ${parts}${res.result.bytes} bytes of ciphertext; first bytes ${first ? hexOfBase64(first) : ''}`;
+  } else $('answer-seen').textContent = `${label}: a plain number (the server knows how many records it holds)`;
+  const rows = mine[name];
+  const expected = rows.length ? SCENARIOS[name].expect(rows, op, path) : undefined;
+  $('answer').dataset.value = JSON.stringify(dec.value);
+  $('answer').dataset.expected = expected === undefined ? '' : JSON.stringify(expected);
+  let matches;
+  if (typeof dec.value === 'object') {
+    showGroups(dec.value, expected);
+    $('answer').textContent = `${label}: ${Object.keys(dec.value).length} groups, decrypted here (table below)`;
+    matches = expected && Object.keys(expected).every((k) => Math.abs(expected[k] - (dec.value[k] ?? 0)) < 0.005);
+  } else {
+    const value = op === 'count' ? dec.value : Math.round(dec.value * 100) / 100;
+    $('answer').textContent = `${label} = ${value}`;
+    matches = expected !== undefined && Math.abs(expected - dec.value) < 0.005;
+  }
+  if (expected !== undefined) $('answer').textContent += matches ? ' (matches the plaintext this page encrypted)' : ` (MISMATCH: the plaintext gives ${JSON.stringify(expected)})`;
   $('signers').textContent = `Server: ${res.signers.statement}.`;
   await refreshServerView();
 }
 
 const HE_MARK = '# nqc-cloud HE key set (base64, secret): ';
-const DATASET_MARK = '# nqc-cloud dataset: ';
+const DATASET_MARK = '# nqc-cloud dataset'; // `# nqc-cloud dataset <scenario>: <id>` (older files: `# nqc-cloud dataset: <id>`)
 
 function exportKeys() {
-  const text = `${owner.saved.identityFile.trimEnd()}\n${DATASET_MARK}${owner.datasetId}\n${HE_MARK}${owner.saved.heKeySet}\n`;
+  const lines = Object.entries(owner.datasets).map(([k, id]) => `${DATASET_MARK} ${k}: ${id}`);
+  const text = `${owner.saved.identityFile.trimEnd()}\n${lines.join('\n')}\n${HE_MARK}${owner.saved.heKeySet}\n`;
   const a = document.createElement('a');
   a.href = URL.createObjectURL(new Blob([text], { type: 'text/plain' }));
   a.download = 'nqc-cloud-keys.txt';
@@ -172,15 +261,20 @@ function exportKeys() {
 
 async function importKeys(file) {
   const text = await file.text();
-  const line = (mark) => text.split('\n').find((l) => l.startsWith(mark))?.slice(mark.length).trim();
-  const heKeySet = line(HE_MARK);
-  const datasetId = line(DATASET_MARK);
-  if (!heKeySet || !datasetId) throw new Error('not an nqc-cloud key file (no HE key set or dataset line)');
-  const identityFile = text.split('\n').filter((l) => !l.startsWith('# nqc-cloud ')).join('\n');
+  const lines = text.split('\n');
+  const heKeySet = lines.find((l) => l.startsWith(HE_MARK))?.slice(HE_MARK.length).trim();
+  const datasets = {};
+  for (const l of lines) {
+    const m = /^# nqc-cloud dataset(?: (patients|bank))?: ([0-9a-f]{1,64})\s*$/.exec(l);
+    if (m) datasets[m[1] ?? 'patients'] = m[2];
+  }
+  if (!heKeySet || Object.keys(datasets).length === 0) throw new Error('not an nqc-cloud key file (no HE key set or dataset line)');
+  const identityFile = lines.filter((l) => !l.startsWith('# nqc-cloud ')).join('\n');
   const saved = { identityFile, heKeySet };
   const info = await call('init', saved);
-  owner = { saved, datasetId, info: { verifyingKey: info.verifyingKey, heKeyId: info.heKeyId, bundleBytes: info.bundleBytes } };
-  mine = [];
+  owner = { saved, datasets, info: { verifyingKey: info.verifyingKey, heKeyId: info.heKeyId, bundleBytes: info.bundleBytes } };
+  mine.patients = [];
+  mine.bank = [];
   await save(owner);
   $('keys-status').textContent = 'Keys imported and kept in this browser (IndexedDB).';
   showKeys();
@@ -188,12 +282,15 @@ async function importKeys(file) {
   await refreshServerView();
 }
 
+function showError(e) {
+  $('answer').textContent = `Error: ${e.message}`;
+  $('keys-status').textContent = `Error: ${e.message}`;
+}
 const guard = (fn) => async () => {
   try {
     await fn();
   } catch (e) {
-    $('answer').textContent = `Error: ${e.message}`;
-    $('keys-status').textContent = `Error: ${e.message}`;
+    showError(e);
   }
 };
 
@@ -201,6 +298,7 @@ $('setup').addEventListener('click', guard(setup));
 $('upload').addEventListener('click', guard(upload));
 $('ask').addEventListener('click', guard(ask));
 $('export').addEventListener('click', exportKeys);
+for (const r of document.querySelectorAll('input[name="scenario"]')) r.addEventListener('change', showScenario);
 $('import').addEventListener('change', guard(async () => {
   const f = $('import').files[0];
   if (f) await importKeys(f);
@@ -208,18 +306,21 @@ $('import').addEventListener('change', guard(async () => {
 $('forget').addEventListener('click', guard(async () => {
   await forget();
   owner = undefined;
-  mine = [];
+  mine.patients = [];
+  mine.bank = [];
   showKeys();
   enable(false);
-  $('keys-status').textContent = 'Keys forgotten: this browser can no longer read the dataset.';
+  $('keys-status').textContent = 'Keys forgotten: this browser can no longer read the datasets.';
 }));
 
 (async () => {
+  showScenario();
   await workerReady;
   const stored = await load();
   if (stored) {
     const info = await call('init', stored.saved);
-    owner = stored;
+    // Records of an earlier version of this page kept one dataset id (patients).
+    owner = { ...stored, datasets: stored.datasets ?? { patients: stored.datasetId } };
     $('keys-status').textContent = 'Keys restored from this browser (IndexedDB).';
     timing('key restore', ms(info.ms));
     showKeys();
@@ -230,6 +331,4 @@ $('forget').addEventListener('click', guard(async () => {
     enable(false);
   }
   globalThis.nqcReady = true;
-})().catch((e) => {
-  $('keys-status').textContent = `Error: ${e.message}`;
-});
+})().catch(showError);

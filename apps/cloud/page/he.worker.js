@@ -1,12 +1,16 @@
 // The page's Web Worker: every key lives here and in the page's IndexedDB, never on the server.
 // It generates (or restores) the identity, the signing key and the HE key set, encrypts records
-// into signed column-packed envelopes, and decrypts the server's encrypted answers.
+// into signed column-packed envelopes (one schema per scenario), and decrypts the server's answers:
+// sums and means, and the slot-wise sums of histograms and grouped sums (added up here).
 import { decryptAggregate, encryptDataset, generateIdentity, generateSigningKey } from '@nqc/core';
 import { parseIdentityFile, serializeIdentityFile } from '@nqc/pql';
 import { decodeCiphertext, defineSchema, HeClient, HeKeySet } from '@nqc/she';
-import { PATIENT_FIELDS } from '../src/patients.ts';
+import { encodePatient, PATIENT_SCENARIO_FIELDS } from '../src/patients.ts';
+import { BANK_FIELDS, encodeTransaction } from '../src/bank.ts';
 
-let state; // { identity, signer, keys, he }
+const SCHEMAS = { patients: PATIENT_SCENARIO_FIELDS, bank: BANK_FIELDS };
+const ENCODE = { patients: encodePatient, bank: encodeTransaction };
+let state; // { identity, signer, keys, he: { patients, bank } }
 
 const b64 = (bytes) => {
   let s = '';
@@ -23,14 +27,17 @@ async function init(saved) {
     const file = parseIdentityFile(saved.identityFile);
     identity = file.identities[0];
     signer = file.signingKeys[0];
+    if (!identity || !signer) throw new Error('the key file holds no identity or no signing key');
     keys = await HeKeySet.decode(unb64(saved.heKeySet));
   } else {
     identity = generateIdentity();
     signer = generateSigningKey();
     keys = await HeKeySet.generate('bfv-n4096');
   }
-  const he = await HeClient.create(keys, defineSchema([...PATIENT_FIELDS]));
+  const he = {};
+  for (const [name, fields] of Object.entries(SCHEMAS)) he[name] = await HeClient.create(keys, defineSchema([...fields]));
   const bundle = await (await keys.evaluationBundle()).encode();
+  state?.keys.dispose();
   state = { identity, signer, keys, he };
   return {
     saved: saved ?? { identityFile: serializeIdentityFile({ identities: [identity], signingKeys: [signer] }), heKeySet: b64(await keys.encode()) },
@@ -43,18 +50,31 @@ async function init(saved) {
   };
 }
 
-async function encrypt(records) {
+async function encrypt({ scenario, records }) {
   const t0 = now();
-  const envelope = await encryptDataset(records, { recipients: [state.identity.recipient().toString()], he: state.he, signer: state.signer, nde: 'off' });
+  const he = state.he[scenario];
+  if (!he) throw new Error(`unknown scenario ${scenario}`);
+  const rows = records.map(ENCODE[scenario]);
+  const envelope = await encryptDataset(rows, { recipients: [state.identity.recipient().toString()], he, signer: state.signer, nde: 'off' });
   return { envelope, ms: now() - t0, plaintextBytes: new TextEncoder().encode(JSON.stringify(records)).length };
 }
 
-function decrypt(result) {
+// The slot-wise sum of one group key: decrypt every slot (exact scaled integers) and add them here.
+function slotTotal(he, part) {
+  const ct = decodeCiphertext(unb64(part.ciphertext));
+  const scaled = he.decryptExact(ct).reduce((a, b) => a + b, 0n);
+  return Number(scaled) / 10 ** ct.values[0].decimals;
+}
+
+function decrypt({ scenario, result }) {
   const t0 = now();
+  const he = state.he[scenario];
   let value;
   if (result.kind === 'count') value = result.value;
-  else if (result.kind === 'sum') value = decryptAggregate(decodeCiphertext(unb64(result.ciphertext)), state.he);
-  else value = decryptAggregate({ sum: decodeCiphertext(unb64(result.sum)), count: result.count }, state.he);
+  else if (result.kind === 'sum') value = decryptAggregate(decodeCiphertext(unb64(result.ciphertext)), he);
+  else if (result.kind === 'mean') value = decryptAggregate({ sum: decodeCiphertext(unb64(result.sum)), count: result.count }, he);
+  else if (result.kind === 'slots') value = Object.fromEntries(result.parts.map((p) => [p.key, slotTotal(he, p)]));
+  else throw new Error(`unknown answer kind ${result.kind}`);
   return { value, ms: now() - t0 };
 }
 

@@ -1,6 +1,6 @@
 // The browser end to end: the real server (built, SQLite in a temporary directory) and its page in
-// Debian's Chromium (playwright-core, no browser download). The patient scenario is run by clicking
-// the page; the answers decrypted in the page are compared with the plaintext the page encrypted.
+// Debian's Chromium (playwright-core, no browser download). Both scenarios (patients, bank) are run by
+// clicking the page; the answers decrypted in the page are compared with the plaintext the page encrypted.
 // Fails on any console error (page or Worker). Writes a screenshot and timings to test-results-browser/.
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,9 +21,12 @@ const timings = {};
 
 before(async () => {
   mkdirSync(results, { recursive: true });
-  store = new SqliteStore(dataDir);
-  app = await buildServer({ store, pageDir: join(here, '..', 'dist', 'page') });
-  url = await app.listen({ host: '127.0.0.1', port: 0 });
+  if (process.env.NQC_CLOUD_URL) url = process.env.NQC_CLOUD_URL; // a server already running (npm run demo -- --check)
+  else {
+    store = new SqliteStore(dataDir);
+    app = await buildServer({ store, pageDir: join(here, '..', 'dist', 'page') });
+    url = await app.listen({ host: '127.0.0.1', port: 0 });
+  }
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
   page = await browser.newPage();
   page.setDefaultTimeout(T);
@@ -37,12 +40,32 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await app?.close();
-  store?.close();
+  await store?.close();
   rmSync(dataDir, { recursive: true, force: true });
   writeFileSync(join(results, 'timings.json'), JSON.stringify(timings, null, 2) + '\n');
 });
 
 const text = (sel) => page.locator(sel).textContent();
+
+// Asks one question of the current scenario; returns what the page decrypted and what the plaintext gives.
+async function answer(op, path) {
+  await page.selectOption('#query', `${op}:${path}`);
+  await page.evaluate(() => { document.querySelector('#answer').dataset.value = ''; });
+  const s = Date.now();
+  await page.click('#ask');
+  await page.waitForFunction(() => document.querySelector('#answer').dataset.value !== '' || /Error/.test(document.querySelector('#answer').textContent));
+  timings[`${op}_${path}_ms`] = Date.now() - s;
+  const attr = async (name) => JSON.parse((await page.locator('#answer').getAttribute(name)) || 'null');
+  return { shown: await text('#answer'), value: await attr('data-value'), expected: await attr('data-expected') };
+}
+
+async function uploadRecords(n) {
+  await page.fill('#count', String(n));
+  const t0 = Date.now();
+  await page.click('#upload');
+  await page.waitForFunction(() => /Uploaded/.test(document.querySelector('#upload-status').textContent) || /Error/.test(document.querySelector('#answer').textContent));
+  return Date.now() - t0;
+}
 
 test('the patient scenario through the real server: keys in the page, answers decrypted in the page', { timeout: T }, async () => {
   assert.equal(await page.evaluate(() => globalThis.isSecureContext), true);
@@ -52,24 +75,9 @@ test('the patient scenario through the real server: keys in the page, answers de
   timings.setupMs = Date.now() - t0;
   assert.match(await text('#keys-status'), /kept in this browser/);
 
-  await page.fill('#count', '300');
-  t0 = Date.now();
-  await page.click('#upload');
-  await page.waitForFunction(() => /Uploaded/.test(document.querySelector('#upload-status').textContent) || /Error/.test(document.querySelector('#answer').textContent));
-  timings.encryptUploadMs = Date.now() - t0;
-  assert.match(await text('#upload-status'), /Uploaded 300 records/);
+  timings.patientsEncryptUploadMs = await uploadRecords(300);
+  assert.match(await text('#upload-status'), /Uploaded 300 patients/);
 
-  const answer = async (op, field) => {
-    await page.selectOption('#op', op);
-    await page.selectOption('#field', field);
-    await page.evaluate(() => { document.querySelector('#answer').dataset.value = ''; });
-    const s = Date.now();
-    await page.click('#ask');
-    await page.waitForFunction(() => document.querySelector('#answer').dataset.value !== '' || /Error/.test(document.querySelector('#answer').textContent));
-    timings[`${op}_${field}_ms`] = Date.now() - s;
-    const attr = (name) => page.locator('#answer').getAttribute(name);
-    return { shown: await text('#answer'), value: Number(await attr('data-value')), expected: Number(await attr('data-expected')) };
-  };
   const count = await answer('count', 'age');
   assert.equal(count.value, 300, count.shown);
   const sum = await answer('sum', 'age');
@@ -80,18 +88,24 @@ test('the patient scenario through the real server: keys in the page, answers de
   const bill = await answer('sum', 'bill');
   assert.ok(bill.expected > 0 && Math.abs(bill.value - bill.expected) < 0.005, bill.shown);
   assert.match(bill.shown, /matches the plaintext/);
-  assert.match(await text('#signers'), /signatures verified against the 1 writer/);
+  // The age histogram: the server added ciphertexts only; the page added their slots.
+  const hist = await answer('histogram', 'age_bins');
+  assert.deepEqual(hist.value, hist.expected, hist.shown);
+  assert.equal(Object.values(hist.value).reduce((a, b) => a + b, 0), 300);
+  assert.match(hist.shown, /matches the plaintext/);
+  assert.equal(await page.locator('#groups tbody tr').count(), 5);
+  assert.match(await text('#signers'), /signatures verified against the 1 writer.*additions only/);
 
-  // What the server saw: one envelope, its size and first bytes, and the audit log.
-  const rows = await page.locator('#envelopes tbody tr').count();
-  assert.equal(rows, 1);
+  // What the server saw: one envelope, its size and first bytes, its last (encrypted) answer, the audit log.
+  assert.equal(await page.locator('#envelopes tbody tr').count(), 1);
   assert.match(await text('#envelopes tbody td.hex'), /^[0-9a-f]{96}$/);
-  assert.match(await text('#audit'), /aggregate/);
+  assert.match(await text('#answer-seen'), /5 ciphertexts, \d+ bytes of ciphertext; first bytes [0-9a-f]{96}/);
+  assert.match(await text('#audit'), /aggregate .*histogram/);
+  await page.screenshot({ path: join(results, 'cloud-patients.png'), fullPage: true });
 
-  // The page's plaintext sample is not on the server: the database holds no name from it.
+  // The page's plaintext sample is not on the server: the envelope list holds no name from it.
   const name = (await page.locator('#sample tbody tr td').first().textContent()).trim();
-  const { envelopes } = await (await fetch(`${url}/api/datasets/${(await page.evaluate(() => document.querySelector('#keys-info dd').textContent))}/envelopes`)).json();
-  assert.equal(JSON.stringify(envelopes).includes(name), false);
+  assert.equal((await text('#envelopes')).includes(name), false);
 
   // A reload restores the keys from IndexedDB and can still decrypt.
   await page.reload();
@@ -112,7 +126,30 @@ test('the patient scenario through the real server: keys in the page, answers de
   assert.match(await text('#keys-status'), /imported/);
   assert.equal((await answer('sum', 'age')).value, sum.value);
   rmSync(keyFile);
+  assert.deepEqual(problems, [], 'the page logged errors');
+});
 
+test('the bank scenario through the real server: amount per category and per band, decrypted in the page', { timeout: T }, async () => {
+  await page.check('#scenario-bank');
+  await page.waitForFunction(() => document.querySelector('#scenario-name').textContent === 'bank transactions');
+  timings.bankEncryptUploadMs = await uploadRecords(250);
+  assert.match(await text('#upload-status'), /Uploaded 250 bank transactions .*12 HE fields/);
+  timings.bankSecondUploadMs = await uploadRecords(50);
+
+  const count = await answer('count', 'amount');
+  assert.equal(count.value, 300, count.shown);
+  const total = await answer('sum', 'amount');
+  assert.ok(Math.abs(total.value - total.expected) < 0.005, total.shown);
+  const hist = await answer('histogram', 'amount_bins');
+  assert.deepEqual(hist.value, hist.expected, hist.shown);
+  const byCat = await answer('groupSum', 'amount_by_category');
+  assert.deepEqual(Object.keys(byCat.value).sort(), ['groceries', 'health', 'leisure', 'rent', 'restaurants', 'transport']);
+  for (const [k, v] of Object.entries(byCat.expected)) assert.ok(Math.abs(byCat.value[k] - v) < 0.005, `${k}: ${byCat.value[k]} vs ${v}`);
+  assert.ok(Math.abs(Object.values(byCat.value).reduce((a, b) => a + b, 0) - total.value) < 0.01);
+  assert.match(byCat.shown, /matches the plaintext/);
+  assert.match(await text('#signers'), /2 envelope\(s\) whose ML-DSA signatures verified/);
+  assert.equal(await page.locator('#envelopes tbody tr').count(), 2);
+  assert.match(await text('#audit'), /groupSum/);
   await page.screenshot({ path: join(results, 'cloud.png'), fullPage: true });
   assert.deepEqual(problems, [], 'the page logged errors');
 });

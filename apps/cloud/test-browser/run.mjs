@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The cloud app's browser test (not part of `npm test`). Needs Debian's Chromium (/usr/bin/chromium;
-// NQC_CHROMIUM overrides) and the app built (`pnpm exec turbo run build --filter=@nqc/cloud...`).
+// NQC_CHROMIUM overrides) and the app built (`pnpm exec turbo run build --filter=@nqc/cloud...`). With
+// NQC_CLOUD_URL the tests use that running server instead of starting one (`npm run demo -- --check`).
 // Writes test-results-browser/summary.json, cloud.png and timings.json; prints `cloud browser: N passed, N failed`.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
