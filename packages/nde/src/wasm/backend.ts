@@ -16,8 +16,8 @@ import { _WASM_KAT, _wasmKatInputs } from './kat.js';
 import { _compileWasm, _embeddedWasmModule } from './module.js';
 
 /**
- * One job: chunks with their start states (64 bytes each) and the call's weights. Holds references
- * only; a worker runner packs it into own buffers when it starts it. @internal
+ * One job for the kernel in this thread: chunks with their start states (64 bytes each) and the
+ * call's weights, by reference (it runs before the call returns). @internal
  */
 export interface WasmWork {
   p: CallParams;
@@ -28,8 +28,10 @@ export interface WasmWork {
 
 /** Something that runs jobs: the kernel in this thread, or one worker thread. @internal */
 export interface WasmRunner {
-  /** runs `work` and resolves with one fresh output per chunk */
-  run(work: WasmWork): Promise<Uint8Array[]>;
+  /** The kernel in this thread: runs `work` synchronously into one fresh output per chunk. */
+  runSync?(work: WasmWork): Uint8Array[];
+  /** Runs a packed job (taking its buffers: a worker gets them transferred); resolves with `job.data` processed. */
+  run(job: NdeWasmJob): Promise<Uint8Array>;
   /** wipes the runner's kernel memory and releases it */
   close(): Promise<void>;
 }
@@ -45,7 +47,7 @@ export interface NdeWasmBackend extends NdeBackend {
   ready(): Promise<void>;
 }
 
-/** Bytes of whole chunks per job (a larger chunk is a job of its own): small jobs spread over workers. */
+/** Bytes of whole chunks per worker job (a larger chunk is a job of its own): jobs spread over workers. */
 const JOB_BYTES = 1 << 20;
 
 let nextGen = 1;
@@ -58,26 +60,28 @@ function backendFailed(err: unknown): NqcNdeError {
       });
 }
 
-/**
- * Runs the kernel in the calling thread (it blocks that thread while it runs), straight from the
- * callers' chunks into fresh outputs: no packing copy. @internal
- */
+const closedError = (): NqcNdeError => new NqcNdeError('ERR_NDE_CLOSED', 'the NDE backend is closed');
+
+/** Runs the kernel in the calling thread (it blocks that thread while it runs). @internal */
 export const _inlineRunners: WasmRunnerFactory = async (module) => {
   const kernel = await NdeWasmKernel.create(module);
   return [
     {
-      run: async ({ p, items, ivs, decrypt }) => {
-        // One allocation per job (at most about 1 MiB), cut into views: an ArrayBuffer per chunk cost
-        // ~54 us each in Chromium (~16x the kernel's time per byte at 64 KiB chunks, measured).
-        const buf = new Uint8Array(items.reduce((n, it) => n + it.data.length, 0));
-        let off = 0;
-        const out = items.map((it) => buf.subarray(off, (off += it.data.length)));
+      runSync: ({ p, items, ivs, decrypt }) => {
+        const out = items.map((it) => new Uint8Array(it.data.length));
         try {
           kernel.runChunks({ ...p, decrypt, ivs }, items.map((it) => it.data), out);
         } catch (err) {
           throw backendFailed(err);
         }
         return out;
+      },
+      run: async (job) => {
+        try {
+          return kernel.run(job);
+        } catch (err) {
+          throw backendFailed(err);
+        }
       },
       close: async () => kernel.wipe(),
     },
@@ -94,7 +98,7 @@ export interface CallParams {
 }
 
 /**
- * Packs a job into own buffers for a worker thread (all transferred there): the chunks back to back,
+ * Packs chunks into own buffers for a worker thread (all transferred there): the chunks back to back,
  * copies of the weights and start states. @internal
  */
 export function _packJob({ p, items, ivs, decrypt }: WasmWork): NdeWasmJob {
@@ -116,31 +120,25 @@ export function _packJob({ p, items, ivs, decrypt }: WasmWork): NdeWasmJob {
 }
 
 /**
- * Runs jobs on a fixed set of runners, first come first served. The queue holds references only: a
- * worker runner packs a job's buffers (a copy of its chunks) when it takes it, so copies exist for
- * at most one job per runner whatever the number of callers waiting. @internal
+ * Runs packed jobs on a fixed set of runners, first come first served (each runner takes the next
+ * job when it is free, so work stays balanced whatever the callers' pattern). @internal
  */
 export class _WasmPool {
   readonly #idle: WasmRunner[];
-  readonly #all: readonly WasmRunner[];
-  readonly #queue: { work: WasmWork; resolve: (out: Uint8Array[]) => void; reject: (err: unknown) => void }[] = [];
+  readonly runners: readonly WasmRunner[];
+  readonly #queue: { job: NdeWasmJob; resolve: (out: Uint8Array) => void; reject: (err: unknown) => void }[] = [];
   #closed = false;
 
   constructor(runners: readonly WasmRunner[]) {
-    this.#all = runners;
+    this.runners = runners;
     this.#idle = [...runners];
   }
 
-  /** Number of runners. */
-  get size(): number {
-    return this.#all.length;
-  }
-
   /** Queues a job for the next free runner. */
-  run(work: WasmWork): Promise<Uint8Array[]> {
-    if (this.#closed) return Promise.reject(new NqcNdeError('ERR_NDE_CLOSED', 'the NDE backend is closed'));
+  run(job: NdeWasmJob): Promise<Uint8Array> {
+    if (this.#closed) return Promise.reject(closedError());
     return new Promise((resolve, reject) => {
-      this.#queue.push({ work, resolve, reject });
+      this.#queue.push({ job, resolve, reject });
       this.#pump();
     });
   }
@@ -148,8 +146,8 @@ export class _WasmPool {
   #pump(): void {
     while (this.#idle.length > 0 && this.#queue.length > 0) {
       const runner = this.#idle.shift()!;
-      const { work, resolve, reject } = this.#queue.shift()!;
-      runner.run(work).then(resolve, reject).finally(() => {
+      const { job, resolve, reject } = this.#queue.shift()!;
+      runner.run(job).then(resolve, reject).finally(() => {
         this.#idle.push(runner);
         this.#pump();
       });
@@ -159,8 +157,8 @@ export class _WasmPool {
   /** Rejects queued jobs with ERR_NDE_CLOSED and closes every runner (their memory is wiped). */
   async close(): Promise<void> {
     this.#closed = true;
-    for (const q of this.#queue.splice(0)) q.reject(new NqcNdeError('ERR_NDE_CLOSED', 'the NDE backend is closed'));
-    await Promise.all(this.#all.map((r) => r.close()));
+    for (const q of this.#queue.splice(0)) q.reject(closedError());
+    await Promise.all(this.runners.map((r) => r.close()));
   }
 }
 
@@ -175,14 +173,7 @@ function callParams(params: NdeParamsV2, gen: number): CallParams {
   return { gen, w1: new Uint8Array(params.w1), z1: new Uint8Array(params.z1), w2: new Uint8Array(params.w2), z2: new Uint8Array(params.z2) };
 }
 
-function wipeCall(p: CallParams): void {
-  p.w1.fill(0);
-  p.z1.fill(0);
-  p.w2.fill(0);
-  p.z2.fill(0);
-}
-
-/** Cuts `count` chunks (total `bytes`) into contiguous jobs: about 1 MiB each, at least one per runner. */
+/** Cuts chunks into contiguous jobs of about 1 MiB (at least one per runner); returns the bounds. */
 function jobBounds(items: readonly NdeChunk[], runners: number): number[] {
   const bytes = items.reduce((n, it) => n + it.data.length, 0);
   const jobs = Math.min(items.length, Math.max(runners, Math.ceil(bytes / JOB_BYTES)));
@@ -198,43 +189,108 @@ function jobBounds(items: readonly NdeChunk[], runners: number): number[] {
 }
 
 /**
- * Runs batch `items` on `pool` with weights `p`: the caller has checked the inputs. (With worker
- * threads, the results of one job are views of that job's buffer, at most about 1 MiB.)
+ * One call, with everything it reads from its caller already read (as WebCrypto does): the caller may
+ * reuse or wipe its key, salt and chunks as soon as the call has returned its promise.
  */
-async function runOnPool(pool: _WasmPool, p: CallParams, prk: Uint8Array, items: readonly NdeChunk[], decrypt: boolean): Promise<Uint8Array[]> {
-  const results = new Array<Uint8Array>(items.length);
-  const work: { item: NdeChunk; at: number }[] = [];
-  items.forEach((item, at) => (item.data.length === 0 ? (results[at] = new Uint8Array(0)) : work.push({ item, at })));
-  const ivs = new Uint8Array(work.length * NDE_V2_STATE);
-  work.forEach((w, i) => _deriveIvV2(prk, w.item.index, ivs, i * NDE_V2_STATE));
-  const chunks = work.map((w) => w.item);
-  if (chunks.length === 0) return results;
-  const bounds = jobBounds(chunks, pool.size);
-  try {
-    await Promise.all(
-      bounds.slice(1).map(async (end, j) => {
-        const start = bounds[j]!;
-        const part = chunks.slice(start, end);
-        const out = await pool.run({ p, items: part, ivs: ivs.subarray(start * NDE_V2_STATE, end * NDE_V2_STATE), decrypt });
-        for (let i = start; i < end; i++) results[work[i]!.at] = out[i - start]!;
-      }),
-    );
-  } finally {
-    ivs.fill(0);
-  }
-  return results;
+interface PreparedCall {
+  results: Uint8Array[];
+  /** where each non-empty chunk's result goes */
+  at: number[];
+  p: CallParams;
+  decrypt: boolean;
+  /** kernel in this thread: the non-empty chunks (the caller's, or copies when the run must wait) */
+  chunks?: NdeChunk[];
+  ivs?: Uint8Array;
+  /** worker threads: the packed jobs, with the number of chunks in each */
+  jobs?: { job: NdeWasmJob; count: number }[];
 }
 
 /**
- * Runs the known-answer cases of kat.ts on every runner (each case is one job, so every kernel path
- * runs on every runner); rejects with ERR_NDE_SELF_TEST_FAILED on any difference.
+ * Reads a call's inputs (inputs already checked): derives the start states and, for worker threads,
+ * packs the jobs; for the kernel in this thread, keeps references when it runs at once (`copy`
+ * false) and copies the chunks otherwise.
+ */
+function prepareCall(p: CallParams, prk: Uint8Array, items: readonly NdeChunk[], decrypt: boolean, how: 'direct' | 'copy' | { workers: number }): PreparedCall {
+  const results = new Array<Uint8Array>(items.length);
+  const at: number[] = [];
+  const chunks: NdeChunk[] = [];
+  items.forEach((item, i) => {
+    if (item.data.length === 0) results[i] = new Uint8Array(0);
+    else {
+      at.push(i);
+      chunks.push(item);
+    }
+  });
+  const ivs = new Uint8Array(chunks.length * NDE_V2_STATE);
+  chunks.forEach((c, i) => _deriveIvV2(prk, c.index, ivs, i * NDE_V2_STATE));
+  if (how === 'direct') return { results, at, p, decrypt, chunks, ivs };
+  if (how === 'copy') return { results, at, p, decrypt, chunks: chunks.map((c) => ({ index: c.index, data: new Uint8Array(c.data) })), ivs };
+  const jobs: { job: NdeWasmJob; count: number }[] = [];
+  if (chunks.length > 0) {
+    const bounds = jobBounds(chunks, how.workers);
+    for (let j = 1; j < bounds.length; j++) {
+      const [a, b] = [bounds[j - 1]!, bounds[j]!];
+      jobs.push({ job: _packJob({ p, items: chunks.slice(a, b), ivs: ivs.subarray(a * NDE_V2_STATE, b * NDE_V2_STATE), decrypt }), count: b - a });
+    }
+  }
+  ivs.fill(0);
+  return { results, at, p, decrypt, jobs };
+}
+
+/** Finishes a prepared call on `runner`s pool; wipes the call's copies whatever happens. */
+async function finishCall(pool: _WasmPool, call: PreparedCall): Promise<Uint8Array[]> {
+  try {
+    const { results, at } = call;
+    const inline = pool.runners[0]?.runSync;
+    if (call.chunks) {
+      if (!inline) throw new NqcNdeError('ERR_NDE_BACKEND_FAILED', 'the NDE WebAssembly runner cannot run in this thread');
+      const out = inline({ p: call.p, items: call.chunks, ivs: call.ivs!, decrypt: call.decrypt });
+      out.forEach((o, i) => (results[at[i]!] = o));
+      return results;
+    }
+    let next = 0;
+    await Promise.all(
+      call.jobs!.map(async ({ job, count }) => {
+        const first = next;
+        next += count;
+        const lens = job.lens;
+        const out = await pool.run(job);
+        // Each result gets its own buffer of exactly its length (a single-chunk job's buffer is the chunk).
+        let off = 0;
+        for (let i = 0; i < count; i++) {
+          results[at[first + i]!] = count === 1 ? out : out.slice(off, off + lens[i]!);
+          off += lens[i]!;
+        }
+      }),
+    );
+    return results;
+  } finally {
+    wipeCall(call, false);
+  }
+}
+
+/**
+ * Overwrites a call's key-derived copies; with `all`, also what it packed or copied and never ran
+ * (jobs that went to a worker are detached here: nothing left to wipe).
+ */
+function wipeCall(call: PreparedCall, all: boolean): void {
+  for (const b of [call.p.w1, call.p.z1, call.p.w2, call.p.z2]) b.fill(0);
+  call.ivs?.fill(0);
+  if (!all) return;
+  for (const { job } of call.jobs ?? []) for (const b of [job.w1, job.z1, job.w2, job.z2, job.ivs, job.data]) b.fill(0);
+}
+
+/**
+ * Runs the known-answer cases of kat.ts on every runner (each case is one call, so every kernel path
+ * runs on every runner, through the code real calls take); rejects with ERR_NDE_SELF_TEST_FAILED on
+ * any difference.
  * @internal
  */
 export async function _selfTestWasm(runners: readonly WasmRunner[]): Promise<void> {
   const { key, salt, cases } = _wasmKatInputs();
   const cache = new _ParamCacheV2();
   const params = cache.get(key, salt);
-  const p = callParams(params, nextGen++);
+  const gen = nextGen++;
   try {
     for (const runner of runners) {
       const pool = new _WasmPool([runner]); // never closed: the runner belongs to the caller
@@ -243,7 +299,8 @@ export async function _selfTestWasm(runners: readonly WasmRunner[]): Promise<voi
           const mode = decrypt ? 'decrypt' : 'encrypt';
           let got: string;
           try {
-            got = bytesToHex(sha256(concat(await runOnPool(pool, p, params.prk, items, decrypt))));
+            const call = prepareCall(callParams(params, gen), params.prk, items, decrypt, runner.runSync ? 'direct' : { workers: 1 });
+            got = bytesToHex(sha256(concat(await finishCall(pool, call))));
           } catch (err) {
             throw new NqcNdeError('ERR_NDE_SELF_TEST_FAILED', 'WebAssembly backend self-test could not run', { cause: err });
           }
@@ -257,7 +314,6 @@ export async function _selfTestWasm(runners: readonly WasmRunner[]): Promise<voi
       }
     }
   } finally {
-    wipeCall(p);
     cache.clear();
   }
 }
@@ -269,26 +325,28 @@ export async function _selfTestWasm(runners: readonly WasmRunner[]): Promise<voi
 export interface WasmBackendInternals {
   /** module bytes to compile instead of the embedded (hash-checked) module */
   moduleBytes?: Uint8Array;
-  /** runner factory (default: the kernel in this thread) */
-  runners?: WasmRunnerFactory;
+  /** worker threads (from pool.ts) and how many; default: the kernel in this thread */
+  workers?: { count: number; factory: WasmRunnerFactory };
 }
 
 /**
- * Builds a WebAssembly backend over a runner factory. The module is compiled, the runners started and
- * the self-test run on first use (or `ready()`); a failure is not cached, so a later call retries.
+ * Builds a WebAssembly backend. The module is compiled, the runners started and the self-test run on
+ * first use (or `ready()`); a failure is not cached, so a later call retries. Every call reads its
+ * inputs before it returns its promise.
  * @internal
  */
 export function _createWasmBackend(internals: WasmBackendInternals = {}): NdeWasmBackend {
-  const factory = internals.runners ?? _inlineRunners;
+  const workers = internals.workers;
   const cache = new _ParamCacheV2();
   let cached: { params: NdeParamsV2; gen: number } | undefined;
   let poolPromise: Promise<_WasmPool> | undefined;
+  let readyPool: _WasmPool | undefined;
   let closed = false;
   let closing: Promise<void> | undefined;
 
   const start = async (): Promise<_WasmPool> => {
     const module = internals.moduleBytes ? await _compileWasm(internals.moduleBytes) : await _embeddedWasmModule();
-    const runners = await factory(module);
+    const runners = await (workers ? workers.factory(module) : _inlineRunners(module));
     try {
       await _selfTestWasm(runners);
     } catch (err) {
@@ -298,31 +356,41 @@ export function _createWasmBackend(internals: WasmBackendInternals = {}): NdeWas
     return new _WasmPool(runners);
   };
   const pool = (): Promise<_WasmPool> => {
-    if (closed) return Promise.reject(new NqcNdeError('ERR_NDE_CLOSED', 'the NDE backend is closed'));
-    poolPromise ??= start().catch((err: unknown) => {
-      poolPromise = undefined;
-      throw err;
-    });
+    if (closed) return Promise.reject(closedError());
+    poolPromise ??= start().then(
+      (p) => (readyPool = p),
+      (err: unknown) => {
+        poolPromise = undefined;
+        throw err;
+      },
+    );
     return poolPromise;
   };
 
-  const runBatch = async (key: Uint8Array, salt: Uint8Array, items: NdeChunk[], decrypt: boolean): Promise<Uint8Array[]> => {
-    _checkKeySalt(key, salt);
-    _checkItems(items);
-    const runners = await pool();
-    if (closed) throw new NqcNdeError('ERR_NDE_CLOSED', 'the NDE backend is closed');
-    const params = cache.get(key, salt);
-    if (cached?.params !== params) cached = { params, gen: nextGen++ };
-    // Own copies for this call: a later call with another key replaces (and wipes) the cached ones
-    // while these jobs may still wait for a runner.
-    const p = callParams(params, cached.gen);
-    const prk = new Uint8Array(params.prk);
+  const runBatch = (key: Uint8Array, salt: Uint8Array, items: NdeChunk[], decrypt: boolean): Promise<Uint8Array[]> => {
+    let call: PreparedCall;
     try {
-      return await runOnPool(runners, p, prk, items, decrypt);
-    } finally {
-      wipeCall(p);
-      prk.fill(0);
+      _checkKeySalt(key, salt);
+      _checkItems(items);
+      if (closed) throw closedError();
+      const params = cache.get(key, salt); // keeps its own copies of key and salt
+      if (cached?.params !== params) cached = { params, gen: nextGen++ };
+      // Own copies of the weights: a later call with another key replaces (and wipes) the cached ones.
+      const p = callParams(params, cached.gen);
+      const how = workers ? { workers: workers.count } : readyPool ? 'direct' : 'copy';
+      call = prepareCall(p, params.prk, items, decrypt, how);
+      // The kernel in this thread, started: run now, so the caller's buffers are read before we return.
+      if (!workers && readyPool) return finishCall(readyPool, call);
+    } catch (err) {
+      return Promise.reject(err);
     }
+    return pool().then(
+      (ready) => finishCall(ready, call),
+      (err: unknown) => {
+        wipeCall(call, true);
+        throw err;
+      },
+    );
   };
 
   const backend: NdeWasmBackend = {
@@ -340,7 +408,7 @@ export function _createWasmBackend(internals: WasmBackendInternals = {}): NdeWas
       (closing ??= (async () => {
         closed = true;
         const p = poolPromise;
-        poolPromise = undefined;
+        poolPromise = readyPool = undefined;
         if (p) await (await p.catch(() => undefined))?.close();
         cache.clear();
         cached = undefined;

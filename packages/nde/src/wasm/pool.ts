@@ -6,9 +6,9 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { WasmModule } from '../../wasm/kernel.mjs';
+import type { NdeWasmJob, WasmModule } from '../../wasm/kernel.mjs';
 import { NqcNdeError } from '../errors.js';
-import { _createWasmBackend, _inlineRunners, _packJob, type NdeWasmBackend, type WasmBackendInternals, type WasmRunner, type WasmRunnerFactory, type WasmWork } from './backend.js';
+import { _createWasmBackend, type NdeWasmBackend, type WasmBackendInternals, type WasmRunner, type WasmRunnerFactory } from './backend.js';
 
 const WORKER_PATH = fileURLToPath(new URL('../../wasm/worker.mjs', import.meta.url));
 
@@ -60,16 +60,9 @@ class WorkerRunner implements WasmRunner {
     this.#pending.clear();
   }
 
-  async run(work: WasmWork): Promise<Uint8Array[]> {
-    const out = await this.#post(work);
-    let off = 0;
-    return work.items.map((it) => out.subarray(off, (off += it.data.length)));
-  }
-
-  #post(work: WasmWork): Promise<Uint8Array> {
+  run(job: NdeWasmJob): Promise<Uint8Array> {
     if (this.#dead) return Promise.reject(this.#dead);
     const id = this.#nextId++;
-    const job = _packJob(work);
     return new Promise<Uint8Array>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
       this.#worker.ref();
@@ -124,9 +117,10 @@ export interface WasmBackendOptions {
 /**
  * Creates the WebAssembly SIMD backend of NDE v2 for Node, with a worker-thread pool: the module is
  * compiled once and shared by the workers; batches are cut into jobs of about 1 MiB of whole chunks
- * (at least one per worker) and run first come first served; chunk copies exist only for the jobs
- * that are running (one per worker), and their buffers are transferred, not copied, to and from the
- * workers. Every worker runs the known-answer self-test before its first job.
+ * (at least one per worker), packed when the call is made (so the caller may reuse its buffers as
+ * soon as the call returns), and run first come first served; a job's buffers are transferred, not
+ * copied, to the worker and back, and each result is a buffer of exactly its chunk's length. Every
+ * worker runs the known-answer self-test before its first job.
  *
  * @param opts - worker count
  * @throws NqcNdeError `ERR_NDE_INVALID_INPUT` for a bad worker count; calls reject as
@@ -144,11 +138,11 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): NdeWasmBackend
 }
 
 /** {@link createWasmBackend} with the internal test hooks. @internal */
-export function _createWasmBackendNode(opts: WasmBackendOptions, internals: Omit<WasmBackendInternals, 'runners'> = {}): NdeWasmBackend {
+export function _createWasmBackendNode(opts: WasmBackendOptions, internals: Omit<WasmBackendInternals, 'workers'> = {}): NdeWasmBackend {
   const workers = opts.workers;
   if (workers !== undefined && (!Number.isSafeInteger(workers) || workers < 0 || workers > 64)) {
     throw new NqcNdeError('ERR_NDE_INVALID_INPUT', `"workers" expected an integer in 0..64, got ${String(workers)}`);
   }
   const count = workers ?? Math.max(1, Math.min(8, availableParallelism()));
-  return _createWasmBackend({ ...internals, runners: count === 0 ? _inlineRunners : _workerRunners(count) });
+  return _createWasmBackend(count === 0 ? internals : { ...internals, workers: { count, factory: _workerRunners(count) } });
 }

@@ -108,3 +108,32 @@ describe('pool lifecycle and failures', () => {
     }
   });
 });
+
+describe('inputs are read when the call is made (a caller may reuse its buffers once the call returns)', () => {
+  const cases: [string, () => NdeBackend][] = [
+    ['calling thread, not started yet (the first call waits for the self-test)', () => createWasmBackend({ workers: 0 })],
+    ['worker pool, not started yet', () => createWasmBackend({ workers: 2 })],
+  ];
+  it.each(cases)('%s, then started', async (_name, make) => {
+    const nde = make();
+    opened.push(nde);
+    for (let round = 0; round < 2; round++) {
+      const key = testBytes(32, 40 + round);
+      const salt = testBytes(8, 50 + round);
+      const items = [0, 1, 2].map((i) => ({ index: i, data: testBytes(3000 + i * 70_000, 60 + i + round) }));
+      const want = await referenceBackendV2.encryptChunks(key, salt, items);
+      const k = new Uint8Array(key);
+      const s = new Uint8Array(salt);
+      const mine = items.map((it) => ({ index: it.index, data: new Uint8Array(it.data) }));
+      const p = nde.encryptChunks(k, s, mine);
+      k.fill(0);
+      s.fill(0);
+      for (const it of mine) it.data.fill(0);
+      mine[0]!.index = 99; // the item objects too
+      const got = await p;
+      expect(digests(got)).toEqual(digests(want));
+      // every result is a buffer of exactly its chunk (nothing of other chunks or keystream rides along)
+      expect(got.map((g) => g.buffer.byteLength)).toEqual(got.map((g) => g.length));
+    }
+  }, 120_000);
+});
