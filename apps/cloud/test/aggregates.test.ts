@@ -119,6 +119,20 @@ describe('bank refusals: clear error, nothing stored, the answers unchanged', ()
   }, 240_000);
 });
 
+describe('zero trust in the bank scenario', () => {
+  test('no merchant, date or amount of an uploaded transaction appears in any response', () => {
+    const text = server.responses.join('\n');
+    expect(text.length).toBeGreaterThan(1000); // positive control: the responses are there
+    expect(text).toContain('amount_by_category.groceries'); // field paths are public by design
+    for (const t of [...first, ...second]) {
+      expect(text).not.toContain(t.merchant);
+      expect(text).not.toContain(`"${t.date}"`);
+    }
+    const amounts = new Set([...first, ...second].map((t) => t.amount.toFixed(2)).filter((a) => a.length >= 6));
+    for (const a of amounts) expect(text).not.toContain(`:${a}`);
+  });
+});
+
 describe('the patient scenario: an age histogram', () => {
   test('counts per age band decrypt to the plaintext (the bundle with rotation keys works too)', async () => {
     const centre = await makeOwner(PATIENT_SCENARIO_FIELDS);

@@ -53,6 +53,15 @@ describe('npm run demo (the cloud server)', () => {
     await expect(fetch(url)).rejects.toThrow();
   }, 180_000);
 
+  it('--check without Chromium exits 1 and says how to install it (nothing started, nothing downloaded)', async () => {
+    const child = spawn(process.execPath, [main, '--check'], { env: { ...process.env, NQC_CHROMIUM: join(dataDir, 'no-such-chromium') }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+    expect(await new Promise((resolve) => child.once('exit', resolve))).toBe(1);
+    expect(err).toMatch(/no Chromium at .*no-such-chromium/);
+    expect(err).toMatch(/apt-get install -y chromium/);
+  }, 60_000);
+
   it('refuses unknown arguments with its usage (exit 2)', async () => {
     const child = spawn(process.execPath, [main, '--serve-forever'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
