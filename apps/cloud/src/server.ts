@@ -175,6 +175,8 @@ export async function buildServer(opts: CloudServerOptions): Promise<FastifyInst
       if (info.code === 'ERR_CORE_HE_FIELD') throw new NqcCloudError('ERR_CLOUD_BAD_REQUEST', `no HE field "${path}" in this dataset`, info.code);
       // The declared ranges times the record count exceed the plain modulus: a property of the query.
       if (info.code === 'ERR_SHE_OVERFLOW') throw new NqcCloudError('ERR_CLOUD_OVERFLOW', `${op} of "${path}" could overflow: ${info.message}`, info.code);
+      // A bundle made without the slot-sum rotation keys (additions only): a property of the query too.
+      if (info.code === 'ERR_SHE_UNSUPPORTED') throw new NqcCloudError('ERR_CLOUD_BAD_REQUEST', `${op} of "${path}" is not possible with this dataset's evaluation bundle: ${info.message}`, info.code);
       throw envelopeError(err, 'a stored envelope');
     }
     const serverMs = Math.round((performance.now() - started) * 10) / 10;

@@ -79,6 +79,14 @@ describe('the bank scenario: amount per category and per band, with additions on
     expect(audit.filter((e) => e.action === 'aggregate').map((e) => e.detail.op)).toEqual(['groupSum', 'histogram']);
   }, 240_000);
 
+  test('sum needs the rotation keys this bundle lacks: a clear 400, not a malformed envelope; count is public', async () => {
+    const res = await ask('sum', 'amount');
+    expect(res.statusCode).toBe(400);
+    expect(errorOf(res)).toMatchObject({ code: 'ERR_CLOUD_BAD_REQUEST', detail: 'ERR_SHE_UNSUPPORTED' });
+    expect(errorOf(res).message).toMatch(/not possible with this dataset's evaluation bundle: .*rotation keys/);
+    expect((await ask('count', 'amount')).json<{ result: { value: number } }>().result.value).toBe(160);
+  }, 120_000);
+
   test('an unknown group (400), a malformed group name (400), an unknown op (400)', async () => {
     expect(errorOf(await ask('histogram', 'salary_bins')).message).toMatch(/no HE field group "salary_bins"/);
     expect(errorOf(await ask('groupSum', 'a.b')).code).toBe('ERR_CLOUD_BAD_REQUEST');
