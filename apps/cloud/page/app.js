@@ -52,15 +52,20 @@ const SCENARIOS = {
     make: makeTransactions,
     columns: ['date', 'merchant', 'category', 'amount'],
     cells: (t) => [t.date, t.merchant, t.category, t.amount.toFixed(2)],
+    // This dataset's bundle has no rotation keys: every answer is made with additions only. The
+    // total and the mean come from the per-category sums, added here (and the public count).
+    additionsOnly: true,
     queries: [
       ['count', 'amount', 'count of transactions'],
-      ['sum', 'amount', 'total amount'],
-      ['mean', 'amount', 'mean amount'],
+      ['groupSum', 'amount_by_category', 'total amount (the per-category sums, added here)', 'total'],
+      ['groupSum', 'amount_by_category', 'mean amount (that total / the count)', 'mean'],
       ['groupSum', 'amount_by_category', 'grouped sum: amount per category'],
       ['histogram', 'amount_bins', 'histogram: transactions per amount band'],
     ],
-    expect: (rows, op, path) =>
-      op === 'groupSum'
+    expect: (rows, op, path, derive) =>
+      derive
+        ? scalar(rows, derive === 'total' ? 'sum' : 'mean', 'amount')
+        : op === 'groupSum'
         ? sumBy(rows, (t) => t.category, CATEGORIES, (t) => t.amount)
         : op === 'histogram'
           ? countBy(rows, (t) => binOf(AMOUNT_BINS, t.amount), AMOUNT_BINS.map((b) => b.key))
@@ -133,7 +138,7 @@ function showScenario() {
   const s = SCENARIOS[scenario()];
   $('sample-head').replaceChildren(...s.columns.map((c) => Object.assign(document.createElement('th'), { textContent: c })));
   $('sample').tBodies[0].replaceChildren(...mine[scenario()].slice(0, 5).map((r) => row(s.cells(r))));
-  $('query').replaceChildren(...s.queries.map(([op, path, label]) => Object.assign(document.createElement('option'), { value: `${op}:${path}`, textContent: label })));
+  $('query').replaceChildren(...s.queries.map(([op, path, label, derive]) => Object.assign(document.createElement('option'), { value: [op, path, derive].filter(Boolean).join(':'), textContent: label })));
   $('scenario-name').textContent = s.title;
   $('answer').textContent = '';
   $('groups').hidden = true;
@@ -144,7 +149,7 @@ function showKeys() {
   const dl = $('keys-info');
   dl.replaceChildren();
   if (!owner) return;
-  for (const [k, v] of [['patients dataset', owner.datasets.patients], ['bank dataset', owner.datasets.bank], ['signing (verifying key sent to the server)', `${owner.info.verifyingKey.slice(0, 48)}…`], ['HE key id', owner.info.heKeyId], ['evaluation bundle sent to the server', kb(owner.info.bundleBytes)]]) {
+  for (const [k, v] of [['patients dataset', owner.datasets.patients], ['bank dataset', owner.datasets.bank], ['signing (verifying key sent to the server)', `${owner.info.verifyingKey.slice(0, 48)}…`], ['HE key id', owner.info.heKeyId], ['evaluation bundle sent for the patients (with the slot-sum rotation keys)', kb(owner.info.bundleBytes)], ['evaluation bundle sent for the bank (no rotation keys: additions only)', owner.info.additionsBundleBytes ? kb(owner.info.additionsBundleBytes) : '(as above)']]) {
     const dt = document.createElement('dt');
     dt.textContent = k;
     const dd = document.createElement('dd');
@@ -165,9 +170,9 @@ async function setup() {
   timing('key generation (identity, ML-DSA, BFV N=4096)', ms(info.ms));
   const t0 = performance.now();
   const datasets = {};
-  for (const name of Object.keys(SCENARIOS)) datasets[name] = (await api('POST', '/api/datasets', { name, writers: [info.verifyingKey], bundle: info.bundle })).id;
+  for (const [name, s] of Object.entries(SCENARIOS)) datasets[name] = (await api('POST', '/api/datasets', { name, writers: [info.verifyingKey], bundle: s.additionsOnly ? info.additionsBundle : info.bundle })).id;
   timing('dataset creation on the server (2 datasets)', ms(performance.now() - t0));
-  owner = { saved: info.saved, datasets, info: { verifyingKey: info.verifyingKey, heKeyId: info.heKeyId, bundleBytes: info.bundleBytes } };
+  owner = { saved: info.saved, datasets, info: { verifyingKey: info.verifyingKey, heKeyId: info.heKeyId, bundleBytes: info.bundleBytes, additionsBundleBytes: info.additionsBundleBytes } };
   await save(owner);
   $('keys-status').textContent = 'Keys created and kept in this browser (IndexedDB). The server has your verifying key and evaluation bundle only.';
   showKeys();
@@ -209,7 +214,7 @@ function showGroups(value, expected) {
 
 async function ask() {
   const name = scenario();
-  const [op, path] = $('query').value.split(':');
+  const [op, path, derive] = $('query').value.split(':');
   const label = $('query').selectedOptions[0].textContent;
   $('answer').textContent = 'Asking…';
   $('answer').dataset.value = '';
@@ -228,11 +233,18 @@ async function ask() {
     $('answer-seen').textContent = `${label}: ${parts}${res.result.bytes} bytes of ciphertext; first bytes ${first ? hexOfBase64(first) : ''}`;
   } else $('answer-seen').textContent = `${label}: a plain number (the server knows how many records it holds)`;
   const rows = mine[name];
-  const expected = rows.length ? SCENARIOS[name].expect(rows, op, path) : undefined;
+  let expected = rows.length ? SCENARIOS[name].expect(rows, op, path) : undefined;
+  if (derive) {
+    // The total (and the mean) of the amounts, from the per-category sums: no rotation on the server.
+    showGroups(dec.value, expected);
+    dec.value = Math.round(Object.values(dec.value).reduce((a, b) => a + b, 0) * 100) / 100;
+    if (derive === 'mean') dec.value /= (await api('POST', `/api/datasets/${datasetId()}/aggregate`, { op: 'count', path: 'amount' })).result.value;
+    expected = rows.length ? SCENARIOS[name].expect(rows, op, path, derive) : undefined;
+  }
   $('answer').dataset.value = JSON.stringify(dec.value);
   $('answer').dataset.expected = expected === undefined ? '' : JSON.stringify(expected);
   let matches;
-  if (typeof dec.value === 'object') {
+  if (typeof dec.value === 'object' && !derive) {
     showGroups(dec.value, expected);
     $('answer').textContent = `${label}: ${Object.keys(dec.value).length} groups, decrypted here (table below)`;
     matches = expected && Object.keys(expected).every((k) => Math.abs(expected[k] - (dec.value[k] ?? 0)) < 0.005);
@@ -272,7 +284,7 @@ async function importKeys(file) {
   const identityFile = lines.filter((l) => !l.startsWith('# nqc-cloud ')).join('\n');
   const saved = { identityFile, heKeySet };
   const info = await call('init', saved);
-  owner = { saved, datasets, info: { verifyingKey: info.verifyingKey, heKeyId: info.heKeyId, bundleBytes: info.bundleBytes } };
+  owner = { saved, datasets, info: { verifyingKey: info.verifyingKey, heKeyId: info.heKeyId, bundleBytes: info.bundleBytes, additionsBundleBytes: info.additionsBundleBytes } };
   mine.patients = [];
   mine.bank = [];
   await save(owner);
