@@ -385,7 +385,14 @@ export function _createWasmBackend(internals: WasmBackendInternals = {}): NdeWas
       return Promise.reject(err);
     }
     return pool().then(
-      (ready) => finishCall(ready, call),
+      (ready) => {
+        if (closed) {
+          // closed while this call waited for the start: the kernel's memory is wiped, keep it so
+          wipeCall(call, true);
+          throw closedError();
+        }
+        return finishCall(ready, call);
+      },
       (err: unknown) => {
         wipeCall(call, true);
         throw err;

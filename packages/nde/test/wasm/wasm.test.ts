@@ -173,3 +173,24 @@ describe('self-test', () => {
     await nde.close();
   });
 });
+
+describe('close while the first call waits for the start', () => {
+  it('the waiting call rejects with ERR_NDE_CLOSED and the kernel memory stays zero', async () => {
+    const runChunks = NdeWasmKernel.prototype.runChunks;
+    const seen = new Set<NdeWasmKernel>();
+    NdeWasmKernel.prototype.runChunks = function (this: NdeWasmKernel, job, src, dst) {
+      seen.add(this);
+      runChunks.call(this, job, src, dst);
+    };
+    try {
+      const nde = _createWasmBackend();
+      const pending = nde.encryptChunks(key, salt, [{ index: 0, data: testBytes(2000, 3) }]);
+      const closing = nde.close();
+      await expect(pending).rejects.toMatchObject({ code: 'ERR_NDE_CLOSED' });
+      await closing;
+      for (const k of seen) expect((k as unknown as { mem: Uint8Array }).mem.every((b) => b === 0)).toBe(true);
+    } finally {
+      NdeWasmKernel.prototype.runChunks = runChunks;
+    }
+  });
+});
