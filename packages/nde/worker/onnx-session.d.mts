@@ -37,5 +37,15 @@ export declare function runJobV2(
   },
 ): Promise<{ out: Uint8Array; state: Uint8Array }>;
 
+/**
+ * Runs a job posted to a worker thread (v2 when `version: 2`); wipes the job's weights, start states
+ * and input whether or not the run succeeds. The outputs each cover their whole buffer.
+ */
+export declare function runPosted(
+  ort: typeof import('onnxruntime-node'),
+  session: InferenceSession,
+  job: Parameters<typeof runJob>[2] | Parameters<typeof runJobV2>[2],
+): Promise<{ out: Uint8Array; state?: Uint8Array }>;
+
 /** Frees a buffer this code owns now (detaches it); see onnx-session.mjs. */
 export declare function releaseBuffer(bytes: Uint8Array): void;

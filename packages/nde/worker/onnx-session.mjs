@@ -61,9 +61,51 @@ export async function runJob(ort, session, job) {
   const out = result.out;
   const bytes = /** @type {Uint8Array} */ (out.data);
   if (!(bytes instanceof Uint8Array) || bytes.length !== job.data.length) {
+    wipe(bytes);
     throw new Error(`model returned ${out.type} of ${bytes.length} elements, expected uint8 of ${job.data.length}`);
   }
   return bytes;
+}
+
+/** Overwrites an output this code will not return (keystream, padding, states). */
+function wipe(bytes) {
+  if (ArrayBuffer.isView(bytes)) new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength).fill(0);
+}
+
+/**
+ * `bytes` as a view of its whole buffer, so that transferring the buffer moves nothing else: itself,
+ * or (when onnxruntime hands out a view into something larger) a copy, the original wiped.
+ * @param {Uint8Array} bytes
+ */
+function whole(bytes) {
+  if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength) return bytes;
+  const copy = bytes.slice();
+  wipe(bytes);
+  return copy;
+}
+
+/**
+ * Runs a job posted to a worker thread (v1, or v2 when marked `version: 2`). Whether the run
+ * succeeds or throws, this thread's copies of the weights and start states are wiped, and its copy
+ * of the input wiped and freed. Resolves with outputs that each cover their whole buffer, ready to be
+ * transferred (their buffers move to the main thread, which wipes them after cutting out the results).
+ * @param {typeof import('onnxruntime-node')} ort
+ * @param {import('onnxruntime-node').InferenceSession} session
+ * @param {any} job
+ * @returns {Promise<{out: Uint8Array, state?: Uint8Array}>}
+ */
+export async function runPosted(ort, session, job) {
+  try {
+    if (job.version === 2) {
+      const { out, state } = await runJobV2(ort, session, job);
+      return { out: whole(out), state: whole(state) };
+    }
+    return { out: whole(await runJob(ort, session, job)) };
+  } finally {
+    for (const b of [job.w1, job.z1, job.w2, job.z2, job.iv, job.data]) wipe(b);
+    releaseBuffer(job.data);
+    releaseBuffer(job.iv);
+  }
 }
 
 /**
@@ -93,11 +135,10 @@ export async function runJobV2(ort, session, job) {
   const result = await session.run(feeds, ['out', 'state']);
   const out = /** @type {Uint8Array} */ (result.out.data);
   const state = /** @type {Uint8Array} */ (result.state.data);
-  if (!(out instanceof Uint8Array) || out.length !== job.data.length) {
-    throw new Error(`model returned out of ${out.length} elements, expected uint8 of ${job.data.length}`);
-  }
-  if (!(state instanceof Uint8Array) || state.length !== job.batch * S) {
-    throw new Error(`model returned state of ${state.length} elements, expected uint8 of ${job.batch * S}`);
+  if (!(out instanceof Uint8Array) || out.length !== job.data.length || !(state instanceof Uint8Array) || state.length !== job.batch * S) {
+    wipe(out);
+    wipe(state);
+    throw new Error(`model returned out of ${out.length} and state of ${state.length} elements, expected uint8 of ${job.data.length} and ${job.batch * S}`);
   }
   return { out, state };
 }

@@ -6,7 +6,7 @@
 // on { type: 'close' } it lets the current run finish, drops queued jobs, releases the session and
 // exits by itself.
 import { parentPort, workerData } from 'node:worker_threads';
-import { releaseBuffer, runJob, runJobV2, SESSION_OPTIONS } from './onnx-session.mjs';
+import { runPosted, SESSION_OPTIONS } from './onnx-session.mjs';
 
 const ort = await import('onnxruntime-node');
 const session = await ort.InferenceSession.create(workerData.model, SESSION_OPTIONS);
@@ -22,26 +22,18 @@ parentPort.on('message', async (msg) => {
     parentPort.close(); // nothing else keeps this thread alive: it exits
     return;
   }
-  if (closing) return;
+  if (closing) {
+    // Dropped: wipe this thread's copy of its weights, start states and input all the same.
+    for (const b of [msg.job.w1, msg.job.z1, msg.job.w2, msg.job.z2, msg.job.iv, msg.job.data]) b.fill(0);
+    return;
+  }
   const run = (async () => {
     try {
-      // v2: the Scan's final state comes back too (it is small and posted as its own buffer).
-      const { out, state } = msg.job.version === 2 ? await runJobV2(ort, session, msg.job) : { out: await runJob(ort, session, msg.job), state: undefined };
-      // Wipe the copy of the weights this worker received.
-      msg.job.w1.fill(0);
-      msg.job.w2.fill(0);
-      msg.job.z1.fill(0);
-      msg.job.z2.fill(0);
-      msg.job.iv.fill(0);
-      // The job's input (a chunk-sized copy transferred here) is done with: free it now, not at this
-      // thread's next garbage collection.
-      releaseBuffer(msg.job.data);
-      releaseBuffer(msg.job.iv);
+      // runPosted wipes this thread's copy of the weights, start states and input, even when the run
+      // throws; a v2 job's final state comes back too (small, posted as its own buffer).
+      const { out, state } = await runPosted(ort, session, msg.job);
       if (state === undefined) parentPort.postMessage({ id: msg.id, out }, [out.buffer]);
-      else {
-        const st = state.slice(); // own buffer (never shared with `out`, whose buffer moves to the main thread)
-        parentPort.postMessage({ id: msg.id, out, state: st }, [out.buffer, st.buffer]);
-      }
+      else parentPort.postMessage({ id: msg.id, out, state }, [out.buffer, state.buffer]);
     } catch (err) {
       parentPort.postMessage({ id: msg.id, error: String(err && err.message ? err.message : err) });
     }

@@ -5,8 +5,9 @@ import { _deriveParams, _ParamCache, _wipeParams } from '../derive.js';
 import { NDE_BLOCK_SIZE, ndeModelId } from '../constants.js';
 import { NqcNdeError } from '../errors.js';
 import type { NdeBackend, NdeChunk } from '../types.js';
-import { _packJob, _unpackJob, _wipeJob } from './job.js';
-import { _JOB_BATCHES, _KAT, _katInputs } from './kat.js';
+import { _packJob, _unpackJob, _wipeJob, type OnnxJob } from './job.js';
+import { _KAT, _katInputs } from './kat.js';
+import { _planJobs } from './plan.js';
 import { _runSegmented, _SEGMENT_BLOCKS } from './segment.js';
 import { _createInlineRunner, _createWorkerRunners, _defaultWorkers, _RunnerPool, type OnnxRunner } from './runner.js';
 import { _loadModel } from './runtime.js';
@@ -79,39 +80,8 @@ function concat(parts: readonly Uint8Array[]): Uint8Array {
 
 type Work = { item: NdeChunk; at: number };
 
-/**
- * Cuts `count` chunks into jobs whose sizes are all in {@link _JOB_BATCHES} (largest first), so
- * that every `session.run` has a batch shape the self-test ran. E.g. 37 -> 32, 4, 1.
- * @internal
- */
-export function _jobSizes(count: number): number[] {
-  const sizes: number[] = [];
-  let left = count;
-  for (const size of _JOB_BATCHES) {
-    for (; left >= size; left -= size) sizes.push(size);
-  }
-  return sizes;
-}
-
-/**
- * Splits a batch into about `parts` contiguous groups of near-equal size (one per runner), then cuts
- * each group into jobs of self-tested sizes ({@link _jobSizes}). Chunks stay whole and in order.
- */
-function split(items: readonly Work[], parts: number): Work[][] {
-  // Never build an empty job: onnxruntime dies with SIGFPE (not an exception) on a Scan over a batch of 0.
-  if (items.length === 0) return [];
-  const jobs: Work[][] = [];
-  const per = Math.ceil(items.length / Math.max(1, Math.min(parts, items.length)));
-  for (let i = 0; i < items.length; i += per) {
-    const group = items.slice(i, i + per);
-    let off = 0;
-    for (const size of _jobSizes(group.length)) {
-      jobs.push(group.slice(off, off + size));
-      off += size;
-    }
-  }
-  return jobs;
-}
+// Moved to plan.ts; still imported from here by tests.
+export { _jobSizes } from './plan.js';
 
 /** Every ONNX backend of this process that is not closed yet (see {@link _closeAllOnnx}). */
 const live = new Set<NdeBackend>();
@@ -169,10 +139,17 @@ export function createOnnxBackend(opts: OnnxBackendOptions = {}): NdeBackend & {
     return runnersPromise;
   };
 
+  // One runner inline, else one per worker (as start() makes them): the plan needs it before they exist.
+  const runnerCount = workers === 0 ? 1 : (workers ?? _defaultWorkers());
+
   const runBatch = async (key: Uint8Array, salt: Uint8Array, items: NdeChunk[], decrypt: boolean): Promise<Uint8Array[]> => {
     _checkKeySalt(key, salt);
     _checkItems(items);
-    const pool = await runners();
+    if (closed) throw new NqcNdeError('ERR_NDE_CLOSED', 'the NDE backend is closed');
+    // Everything this call reads from its arguments is read before its first await (as WebCrypto
+    // does): the jobs are packed now (chunk copies, start states, own copies of the weights), and a
+    // segmented chunk is copied by _runSegmented before it awaits. A caller may wipe or reuse its key
+    // and chunks as soon as the call returns. The copies are this call's input size, once.
     const params = cache.get(key, salt);
     const results: Uint8Array[] = new Array<Uint8Array>(items.length);
     const work: Work[] = [];
@@ -182,21 +159,27 @@ export function createOnnxBackend(opts: OnnxBackendOptions = {}): NdeBackend & {
       else if (item.data.length > _SEGMENT_BLOCKS * NDE_BLOCK_SIZE) large.push({ item, at });
       else work.push({ item, at });
     });
+    const pool = runners();
+    const run = (job: OnnxJob): Promise<Uint8Array> => pool.then((p) => p.run(job));
     // Chunks over 1 MiB run in 1 MiB segments (segment.ts): onnxruntime's memory per call stays small
     // whatever chunk size the sender chose.
     const segmented = large.map(async (w) => {
-      results[w.at] = await _runSegmented((job) => pool.run(job), params, w.item, decrypt);
+      results[w.at] = await _runSegmented(run, params, w.item, decrypt);
     });
-    // About one group per runner (near-equal groups, cut into self-tested job sizes), through the pool's
-    // FIFO queue: a caller that awaits each call still uses every core, and callers with several calls
-    // in flight keep every runner busy.
-    const groups = split(work, pool.size);
+    // Jobs of chunks of similar length (plan.ts: padding at most 2x), about one group per runner, cut
+    // into self-tested job sizes, through the pool's FIFO queue: a caller that awaits each call still
+    // uses every core, and callers with several calls in flight keep every runner busy.
+    const steps = work.map((w) => Math.ceil(w.item.data.length / NDE_BLOCK_SIZE));
+    const jobs = _planJobs(steps, runnerCount).map((idx) => {
+      const group = idx.map((i) => work[i]!);
+      const chunks = group.map((w) => w.item);
+      return { group, chunks, job: _packJob(params, chunks, decrypt) };
+    });
     await Promise.all([
-      ...groups.map(async (group) => {
-        const chunks = group.map((w) => w.item);
-        const job = _packJob(params, chunks, decrypt);
+      pool, // awaited even when every chunk is empty: a backend that cannot start rejects the call
+      ...jobs.map(async ({ group, chunks, job }) => {
         try {
-          const outs = _unpackJob(job, await pool.run(job), chunks);
+          const outs = _unpackJob(job, await run(job), chunks);
           group.forEach((w, i) => (results[w.at] = outs[i]!));
         } finally {
           _wipeJob(job);

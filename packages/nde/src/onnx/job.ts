@@ -40,25 +40,32 @@ export function _packJob(params: NdeParams, items: readonly NdeChunk[], decrypt:
 }
 
 /**
- * Cuts the model's output back into per-chunk results; takes ownership of `out`. A one-chunk job (every
- * chunk of 4 MiB or more, see the container's batching) returns a view of `out`: no second chunk-sized
- * copy. Several chunks are copied out (results must not pin the whole batch buffer) and `out` is freed
- * at once.
+ * Cuts the model's output back into per-chunk results, copies of exactly each chunk's length (a
+ * view would keep the rest of the last block, keystream, readable through its `buffer`); takes
+ * ownership of `out`, which is wiped, padding included, and freed.
  * @internal
  */
 export function _unpackJob(job: OnnxJob, out: Uint8Array, items: readonly NdeChunk[]): Uint8Array[] {
-  if (items.length === 1) return [out.subarray(0, items[0]!.data.length)]; // pins < 128 bytes of padding
   const stride = job.blocks * N;
   const outs = items.map((it, b) => out.slice(b * stride, b * stride + it.data.length));
+  out.fill(0);
   releaseBuffer(out);
   return outs;
 }
 
-/** Overwrites the job's key-derived buffers. @internal */
+/**
+ * Overwrites the job's key-derived buffers, and its input if it is still here (a job that never
+ * ran: the runner frees it, a worker takes it). @internal
+ */
 export function _wipeJob(job: OnnxJob): void {
   job.w1.fill(0);
   job.z1.fill(0);
   job.w2.fill(0);
   job.z2.fill(0);
-  if (job.iv.byteLength > 0) job.iv.fill(0); // transferred to a worker: detached, nothing left here
+  // Transferred to a worker or freed by a runner: detached, nothing left here.
+  if (job.iv.byteLength > 0) job.iv.fill(0);
+  if (job.data.byteLength > 0) {
+    job.data.fill(0);
+    releaseBuffer(job.data);
+  }
 }

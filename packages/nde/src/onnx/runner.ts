@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { releaseBuffer, runJob, runJobV2, SESSION_OPTIONS } from '../../worker/onnx-session.mjs';
+import { runPosted, SESSION_OPTIONS } from '../../worker/onnx-session.mjs';
 import { NqcNdeError } from '../errors.js';
 import type { OnnxJob } from './job.js';
 import type { OnnxJobV2, OnnxResultV2 } from './v2/job.js';
@@ -35,11 +35,10 @@ export async function _createInlineRunner(model: Uint8Array): Promise<OnnxRunner
   return {
     run: async (job) => {
       try {
-        return await runJob(ort, session, job);
+        // As in a worker: the job's weights, start states and input are wiped (the input freed) whatever happens.
+        return (await runPosted(ort, session, job)).out;
       } catch (err) {
         throw failed(err);
-      } finally {
-        releaseBuffer(job.data); // the packed copy of the chunks: free it now, as a worker does
       }
     },
     close: () => session.release(),
@@ -58,11 +57,10 @@ export async function _createInlineRunnerV2(model: Uint8Array): Promise<OnnxRunn
   return {
     run: async (job) => {
       try {
-        return await runJobV2(ort, session, job);
+        const { out, state } = await runPosted(ort, session, job);
+        return { out, state: state! };
       } catch (err) {
         throw failed(err);
-      } finally {
-        releaseBuffer(job.data);
       }
     },
     close: () => session.release(),

@@ -26,7 +26,7 @@ import { NDE_BLOCK_SIZE, NDE_MIX, NDE_MIX_SHIFT } from '../constants.js';
 import { _deriveIv, type NdeParams } from '../derive.js';
 import type { NdeChunk } from '../types.js';
 import { releaseBuffer } from '../../worker/onnx-session.mjs';
-import type { OnnxJob } from './job.js';
+import { _wipeJob as wipe, type OnnxJob } from './job.js';
 
 const N = NDE_BLOCK_SIZE;
 
@@ -59,13 +59,7 @@ function segmentJob(data: Uint8Array, h: Uint8Array, w1: Uint8Array, z1: Uint8Ar
   return { batch: 1, blocks, data: padded, iv: new Uint8Array(h), w1: new Uint8Array(w1), z1: new Uint8Array(z1), w2: new Uint8Array(w2), z2: new Uint8Array(z2), decrypt };
 }
 
-function wipe(job: OnnxJob): void {
-  job.w1.fill(0);
-  job.z1.fill(0);
-  job.w2.fill(0);
-  job.z2.fill(0);
-  if (job.iv.byteLength > 0) job.iv.fill(0);
-}
+
 
 async function runOnce(run: RunJob, job: OnnxJob): Promise<Uint8Array> {
   try {
@@ -77,13 +71,17 @@ async function runOnce(run: RunJob, job: OnnxJob): Promise<Uint8Array> {
 
 /**
  * Encrypts or decrypts one chunk as consecutive segments of `segmentBlocks` blocks; the result equals
- * one run over the whole chunk byte for byte (see the module comment).
+ * one run over the whole chunk byte for byte (see the module comment). Everything it reads from its
+ * arguments is read before it first awaits: the chunk is copied into the result (each segment's
+ * output then replaces its input), so a caller may reuse its buffers at once.
  * @internal
  */
 export async function _runSegmented(run: RunJob, params: NdeParams, item: NdeChunk, decrypt: boolean, segmentBlocks = _SEGMENT_BLOCKS): Promise<Uint8Array> {
-  const { data } = item;
   const segBytes = segmentBlocks * N;
-  const result = new Uint8Array(data.length);
+  // The input snapshot, overwritten segment by segment with the output once the segment's jobs are
+  // packed (copied) and its last ciphertext block is used: no second chunk-sized buffer.
+  const result = new Uint8Array(item.data);
+  const data = result;
   const h = new Uint8Array(N);
   _deriveIv(params.prk, item.index, h, 0);
   // Own copies: between segments another caller's key may replace (and wipe) the cached parameters.
@@ -109,17 +107,20 @@ export async function _runSegmented(run: RunJob, params: NdeParams, item: NdeChu
         out = await runOnce(run, real);
         if (!last) probe = await runOnce(run, segmentJob(out.subarray(0, seg.length), h, w1, z1, probeW2, probeZ2, true));
       }
-      result.set(out.subarray(0, seg.length), off);
       if (probe) {
-        // Not the last segment: whole blocks. c = the segment's last ciphertext block.
+        // Not the last segment: whole blocks. c = the segment's last ciphertext block (decrypting,
+        // the input: read before the output overwrites it).
         const at = seg.length - N;
         const c = decrypt ? seg : out;
         for (let j = 0; j < N; j++) {
           const cj = c[at + j]!;
           h[j] = (UNPROBE[(cj - probe[at + j]!) & 0xff]! + cj) & 0xff;
         }
+        probe.fill(0);
         releaseBuffer(probe);
       }
+      result.set(out.subarray(0, seg.length), off);
+      out.fill(0); // the output and its padding (keystream), before it is freed
       releaseBuffer(out);
     }
   } catch (err) {

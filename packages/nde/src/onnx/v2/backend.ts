@@ -13,7 +13,7 @@ import type { NdeBackend, NdeChunk } from '../../types.js';
 import { NDE_V2_BLOCK_SIZE as K } from '../../v2/constants.js';
 import { _deriveParamsV2, _ParamCacheV2, _wipeParamsV2 } from '../../v2/derive.js';
 import { ndeModelIdOf } from '../../versions.js';
-import { _jobSizes } from '../backend.js';
+import { _planJobs } from '../plan.js';
 import { _createInlineRunnerV2, _createWorkerRunners, _defaultWorkers, _RunnerPool, type OnnxRunner } from '../runner.js';
 import { _packJobV2, _unpackJobV2, _wipeJobV2, type OnnxJobV2, type OnnxResultV2 } from './job.js';
 import { _KAT_V2, _KAT_V2_SEGMENT_STEPS, _katInputsV2 } from './kat.js';
@@ -89,23 +89,6 @@ export async function _selfTestV2(runner: OnnxRunnerV2): Promise<void> {
 
 type Work = { item: NdeChunk; at: number };
 
-/** About `parts` contiguous near-equal groups, each cut into self-tested job sizes (as ../backend.ts). */
-function split(items: readonly Work[], parts: number): Work[][] {
-  // Never build an empty job: onnxruntime dies with SIGFPE on a Scan over a batch of 0.
-  if (items.length === 0) return [];
-  const jobs: Work[][] = [];
-  const per = Math.ceil(items.length / Math.max(1, Math.min(parts, items.length)));
-  for (let i = 0; i < items.length; i += per) {
-    const group = items.slice(i, i + per);
-    let off = 0;
-    for (const size of _jobSizes(group.length)) {
-      jobs.push(group.slice(off, off + size));
-      off += size;
-    }
-  }
-  return jobs;
-}
-
 /** Every ONNX v2 backend of this process that is not closed yet (see {@link _closeAllOnnxV2}). */
 const live = new Set<NdeBackend>();
 
@@ -163,10 +146,18 @@ export function createOnnxBackendV2(opts: OnnxBackendV2Options = {}): NdeBackend
     return runnersPromise;
   };
 
+  // One runner inline, else one per worker (as start() makes them): the plan needs it before they exist.
+  const runnerCount = workers === 0 ? 1 : (workers ?? _defaultWorkers());
+
   const runBatch = async (key: Uint8Array, salt: Uint8Array, items: NdeChunk[], decrypt: boolean): Promise<Uint8Array[]> => {
     _checkKeySalt(key, salt);
     _checkItems(items);
-    const pool = await runners();
+    if (closed) throw new NqcNdeError('ERR_NDE_CLOSED', 'the NDE backend is closed');
+    // Everything this call reads from its arguments is read before its first await (as the reference
+    // backend and WebCrypto do): the jobs are packed now (chunk copies, start states, own copies of
+    // the weights), and a segmented chunk is copied by _runSegmentedV2 before it awaits. A caller may
+    // wipe or reuse its key and chunks as soon as the call returns. The copies are this call's input
+    // size, once.
     const params = cache.get(key, salt);
     const results: Uint8Array[] = new Array<Uint8Array>(items.length);
     const work: Work[] = [];
@@ -176,17 +167,26 @@ export function createOnnxBackendV2(opts: OnnxBackendV2Options = {}): NdeBackend
       else if (item.data.length > _SEGMENT_STEPS_V2 * K) large.push({ item, at });
       else work.push({ item, at });
     });
+    const pool = runners();
+    const run = (job: OnnxJobV2): Promise<OnnxResultV2> => pool.then((p) => p.run(job));
     // Chunks over 1 MiB run in 1 MiB segments chained by the model's state output: onnxruntime's
     // memory per call stays small whatever chunk size the sender chose.
     const segmented = large.map(async (w) => {
-      results[w.at] = await _runSegmentedV2((job) => pool.run(job), params, w.item, decrypt);
+      results[w.at] = await _runSegmentedV2(run, params, w.item, decrypt);
+    });
+    // Jobs of chunks of similar length (../plan.ts: padding at most 2x), about one group per runner,
+    // in self-tested job sizes.
+    const steps = work.map((w) => Math.ceil(w.item.data.length / K));
+    const jobs = _planJobs(steps, runnerCount).map((idx) => {
+      const group = idx.map((i) => work[i]!);
+      const chunks = group.map((w) => w.item);
+      return { group, chunks, job: _packJobV2(params, chunks, decrypt) };
     });
     await Promise.all([
-      ...split(work, pool.size).map(async (group) => {
-        const chunks = group.map((w) => w.item);
-        const job = _packJobV2(params, chunks, decrypt);
+      pool, // awaited even when every chunk is empty: a backend that cannot start rejects the call
+      ...jobs.map(async ({ group, chunks, job }) => {
         try {
-          const outs = _unpackJobV2(job, await pool.run(job), chunks);
+          const outs = _unpackJobV2(job, await run(job), chunks);
           group.forEach((w, i) => (results[w.at] = outs[i]!));
         } finally {
           _wipeJobV2(job);

@@ -66,26 +66,35 @@ export function _packJobV2(params: NdeParamsV2, items: readonly NdeChunk[], decr
 }
 
 /**
- * Cuts the model's output back into per-chunk results; takes ownership of `res` (the final states
- * are wiped and freed: a caller that wants them reads them first). A one-chunk job returns a view
- * of `out` (no second chunk-sized copy); several chunks are copied out and `out` is freed at once.
+ * Cuts the model's output back into per-chunk results, copies of exactly each chunk's length (a
+ * view would keep the rest of the last step, keystream, readable through its `buffer`); takes
+ * ownership of `res`: the output, padding included, and the final states are wiped and freed (a
+ * caller that wants the states reads them first).
  * @internal
  */
 export function _unpackJobV2(job: OnnxJobV2, res: OnnxResultV2, items: readonly NdeChunk[]): Uint8Array[] {
   res.state.fill(0);
   releaseBuffer(res.state);
-  if (items.length === 1) return [res.out.subarray(0, items[0]!.data.length)]; // pins < 512 bytes of padding
   const stride = job.steps * K;
   const outs = items.map((it, b) => res.out.slice(b * stride, b * stride + it.data.length));
+  res.out.fill(0);
   releaseBuffer(res.out);
   return outs;
 }
 
-/** Overwrites the job's key-derived buffers. @internal */
+/**
+ * Overwrites the job's key-derived buffers, and its input if it is still here (a job that never
+ * ran: the runner frees it, a worker takes it). @internal
+ */
 export function _wipeJobV2(job: OnnxJobV2): void {
   job.w1.fill(0);
   job.z1.fill(0);
   job.w2.fill(0);
   job.z2.fill(0);
-  if (job.iv.byteLength > 0) job.iv.fill(0); // transferred to a worker: detached, nothing left here
+  // Transferred to a worker or freed by a runner: detached, nothing left here.
+  if (job.iv.byteLength > 0) job.iv.fill(0);
+  if (job.data.byteLength > 0) {
+    job.data.fill(0);
+    releaseBuffer(job.data);
+  }
 }

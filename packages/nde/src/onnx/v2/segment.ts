@@ -23,6 +23,8 @@ export type RunJobV2 = (job: OnnxJobV2) => Promise<OnnxResultV2>;
 /**
  * Encrypts or decrypts one chunk as consecutive segments of `segmentSteps` steps, each segment's
  * start state the final state of the one before; equals one run over the whole chunk byte for byte.
+ * Everything it reads from its arguments is read before it first awaits: the chunk is copied into the
+ * result (each segment's output then replaces its input), so a caller may reuse its buffers at once.
  * @internal
  */
 export async function _runSegmentedV2(
@@ -32,9 +34,11 @@ export async function _runSegmentedV2(
   decrypt: boolean,
   segmentSteps = _SEGMENT_STEPS_V2,
 ): Promise<Uint8Array> {
-  const { data } = item;
   const segBytes = segmentSteps * K;
-  const result = new Uint8Array(data.length);
+  // The input snapshot, overwritten segment by segment with the output (a segment is packed, i.e.
+  // copied, before its output lands): no second chunk-sized buffer.
+  const result = new Uint8Array(item.data);
+  const data = result;
   const state = new Uint8Array(S);
   _deriveIvV2(params.prk, item.index, state, 0);
   // Own copy: between segments another caller's key may replace (and wipe) the cached parameters.
@@ -52,7 +56,9 @@ export async function _runSegmentedV2(
       result.set(res.out.subarray(0, seg.length), off);
       // Not the last segment: it was whole steps, so its final state is the next segment's start.
       if (off + segBytes < data.length) state.set(res.state.subarray(0, S));
+      // Wiped before they are freed: the output (and its padding: keystream) and the state.
       res.state.fill(0);
+      res.out.fill(0);
       releaseBuffer(res.state);
       releaseBuffer(res.out);
     }
