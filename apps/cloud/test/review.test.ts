@@ -323,3 +323,32 @@ describe('the channel: responses and requests cannot be moved between exchanges'
     await alive();
   }, 300_000);
 });
+
+describe('truncated and replayed chunked uploads', () => {
+  it('a chunked upload cut short anywhere, or replayed whole, is refused and stores nothing', async () => {
+    const id = await freshDataset();
+    const env = await owner.seal(makePatients(20, 5151));
+    let cut: ((b: Uint8Array) => Uint8Array) | undefined;
+    let last: Uint8Array | undefined;
+    const transport = (async (input: string | URL | Request, init?: RequestInit) => {
+      if (init?.method !== 'POST' || !(init.body instanceof Blob)) return fetch(input, init);
+      const whole = new Uint8Array(await init.body.arrayBuffer());
+      last = whole;
+      return fetch(input, { ...init, body: cut ? cut(whole) : whole });
+    }) as typeof fetch;
+    const c = await ChannelClient.connect(server.base, { serverKey: server.serverKey, signingKey: owner.signer, fetch: transport });
+    const send = () => c.fetch(`${server.base}/api/datasets/${id}/envelopes`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: env, chunked: true }).then(async (r) => ({ status: r.status, text: await r.text() }), (e: { code?: string }) => ({ status: -1, text: String(e.code) }));
+    for (const f of [(b: Uint8Array) => b.subarray(0, b.length - 1), (b: Uint8Array) => b.subarray(0, b.length - 40), (b: Uint8Array) => b.subarray(0, Math.floor(b.length / 2)), (b: Uint8Array) => b.subarray(0, 80)]) {
+      cut = f;
+      const r = await send();
+      expect(r.status).not.toBe(201);
+      expect(await stored(id)).toBe(0);
+    }
+    cut = undefined;
+    expect((await send()).status).toBe(201); // positive control: the same upload, whole
+    const again = await fetch(`${server.base}/.well-known/ohttp-gateway`, { method: 'POST', headers: { 'content-type': 'message/ohttp-chunked-req' }, body: last! });
+    expect(again.status).toBe(400); // the captured upload replayed: the strike register
+    expect(await stored(id)).toBe(1);
+    await alive();
+  }, 300_000);
+});
