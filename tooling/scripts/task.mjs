@@ -61,6 +61,10 @@ switch (task) {
     const child = spawn(process.execPath, [join(root, 'apps', 'demo', 'dist', 'main.js'), ...process.argv.slice(3)], { cwd: root, stdio: 'inherit', env });
     // A terminal's Ctrl-C reaches the child too; a signal sent to this process alone is passed on.
     for (const s of ['SIGINT', 'SIGTERM']) process.on(s, () => child.kill(s));
+    // `npm run` runs this under `sh -c`, which dies on a SIGTERM sent to npm without passing it on:
+    // when this process is orphaned, stop the server as if it had been sent SIGTERM.
+    const parent = process.ppid;
+    setInterval(() => process.ppid !== parent && child.kill('SIGTERM'), 1000).unref();
     child.on('exit', (code, signal) => process.exit(code ?? (signal === 'SIGINT' ? 130 : 1)));
     break;
   }
