@@ -1,6 +1,6 @@
 // Worker thread of the @nqc/nde WebAssembly pool: instantiates the module the main thread compiled
 // (workerData.module, a WebAssembly.Module: compiled once per process) and runs the jobs it is
-// posted, one at a time; each job's buffers come and its outputs go as transfers (no copies).
+// posted, one at a time, in place; each job's buffers come and go as transfers (no copies).
 // On { type: 'close' } it wipes its kernel memory and exits by itself.
 import { parentPort, workerData } from 'node:worker_threads';
 import { NdeWasmKernel } from './kernel.mjs';
@@ -15,21 +15,8 @@ parentPort.on('message', (msg) => {
   }
   const { id, job } = msg;
   try {
-    // One output buffer per chunk, allocated here rather than sliced out on the main thread; a
-    // one-chunk job is processed in place and its buffer sent back.
-    let outs;
-    if (job.lens.length === 1) outs = [kernel.run(job)];
-    else {
-      const src = [];
-      outs = [];
-      let off = 0;
-      for (const len of job.lens) {
-        src.push(job.data.subarray(off, (off += len)));
-        outs.push(new Uint8Array(len));
-      }
-      kernel.runChunks(job, src, outs);
-    }
-    parentPort.postMessage({ id, outs }, outs.map((o) => o.buffer));
+    const data = kernel.run(job);
+    parentPort.postMessage({ id, data }, [data.buffer]);
   } catch (err) {
     parentPort.postMessage({ id, error: String(err && err.message ? err.message : err) });
   } finally {

@@ -30,8 +30,8 @@ export interface WasmWork {
 export interface WasmRunner {
   /** The kernel in this thread: runs `work` synchronously into one fresh output per chunk. */
   runSync?(work: WasmWork): Uint8Array[];
-  /** Runs a packed job (taking its buffers: a worker gets them transferred); resolves with one buffer per chunk, each exactly its length. */
-  run(job: NdeWasmJob): Promise<Uint8Array[]>;
+  /** Runs a packed job (taking its buffers: a worker gets them transferred); resolves with `job.data` processed. */
+  run(job: NdeWasmJob): Promise<Uint8Array>;
   /** wipes the runner's kernel memory and releases it */
   close(): Promise<void>;
 }
@@ -78,9 +78,7 @@ export const _inlineRunners: WasmRunnerFactory = async (module) => {
       },
       run: async (job) => {
         try {
-          const data = kernel.run(job);
-          let off = 0;
-          return job.lens.length === 1 ? [data] : job.lens.map((len) => data.slice(off, (off += len)));
+          return kernel.run(job);
         } catch (err) {
           throw backendFailed(err);
         }
@@ -128,7 +126,7 @@ export function _packJob({ p, items, ivs, decrypt }: WasmWork): NdeWasmJob {
 export class _WasmPool {
   readonly #idle: WasmRunner[];
   readonly runners: readonly WasmRunner[];
-  readonly #queue: { job: NdeWasmJob; resolve: (outs: Uint8Array[]) => void; reject: (err: unknown) => void }[] = [];
+  readonly #queue: { job: NdeWasmJob; resolve: (out: Uint8Array) => void; reject: (err: unknown) => void }[] = [];
   #closed = false;
 
   constructor(runners: readonly WasmRunner[]) {
@@ -137,7 +135,7 @@ export class _WasmPool {
   }
 
   /** Queues a job for the next free runner. */
-  run(job: NdeWasmJob): Promise<Uint8Array[]> {
+  run(job: NdeWasmJob): Promise<Uint8Array> {
     if (this.#closed) return Promise.reject(closedError());
     return new Promise((resolve, reject) => {
       this.#queue.push({ job, resolve, reject });
@@ -255,8 +253,14 @@ async function finishCall(pool: _WasmPool, call: PreparedCall): Promise<Uint8Arr
       call.jobs!.map(async ({ job, count }) => {
         const first = next;
         next += count;
-        const outs = await pool.run(job);
-        for (let i = 0; i < count; i++) results[at[first + i]!] = outs[i]!;
+        const lens = job.lens;
+        const out = await pool.run(job);
+        // Each result gets its own buffer of exactly its length (a single-chunk job's buffer is the chunk).
+        let off = 0;
+        for (let i = 0; i < count; i++) {
+          results[at[first + i]!] = count === 1 ? out : out.slice(off, off + lens[i]!);
+          off += lens[i]!;
+        }
       }),
     );
     return results;

@@ -13,7 +13,7 @@ import { _createWasmBackend, type NdeWasmBackend, type WasmBackendInternals, typ
 const WORKER_PATH = fileURLToPath(new URL('../../wasm/worker.mjs', import.meta.url));
 
 interface Pending {
-  resolve(outs: Uint8Array[]): void;
+  resolve(out: Uint8Array): void;
   reject(err: unknown): void;
 }
 
@@ -31,14 +31,14 @@ class WorkerRunner implements WasmRunner {
     this.#worker = new Worker(WORKER_PATH, { workerData: { module } });
     this.#worker.unref();
     this.ready = new Promise<void>((resolve, reject) => {
-      this.#worker.on('message', (msg: { type?: string; id?: number; outs?: Uint8Array[]; error?: string }) => {
+      this.#worker.on('message', (msg: { type?: string; id?: number; data?: Uint8Array; error?: string }) => {
         if (msg.type === 'ready') return resolve();
         const p = this.#pending.get(msg.id!);
         if (!p) return;
         this.#pending.delete(msg.id!);
         if (this.#pending.size === 0) this.#worker.unref();
         if (msg.error !== undefined) p.reject(new NqcNdeError('ERR_NDE_BACKEND_FAILED', `the NDE WebAssembly kernel failed: ${msg.error}`));
-        else p.resolve(msg.outs!);
+        else p.resolve(msg.data!);
       });
       const onError = (err: unknown): void => {
         const dead = new NqcNdeError('ERR_NDE_BACKEND_FAILED', 'NDE worker thread failed', { cause: err });
@@ -60,10 +60,10 @@ class WorkerRunner implements WasmRunner {
     this.#pending.clear();
   }
 
-  run(job: NdeWasmJob): Promise<Uint8Array[]> {
+  run(job: NdeWasmJob): Promise<Uint8Array> {
     if (this.#dead) return Promise.reject(this.#dead);
     const id = this.#nextId++;
-    return new Promise<Uint8Array[]>((resolve, reject) => {
+    return new Promise<Uint8Array>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
       this.#worker.ref();
       // Every buffer of a job is its own (backend.ts packs them): transfer them all, copy none.
