@@ -104,6 +104,10 @@ export async function serve(): Promise<number> {
   };
   process.on('SIGINT', forward);
   process.on('SIGTERM', forward);
+  // Orphaned (a wrapper such as `sh -c` died of a signal it did not pass on): stop as on SIGTERM.
+  const parent = process.ppid;
+  const watch = setInterval(() => process.ppid !== parent && forward('SIGTERM'), 1000);
+  watch.unref();
   const server = (running.server = await startCloud({ env }));
   if (signal) stop(); // a signal came while it was starting
   const url = server.url;
@@ -113,6 +117,7 @@ export async function serve(): Promise<number> {
   const code = await server.exited;
   process.off('SIGINT', forward);
   process.off('SIGTERM', forward);
+  clearInterval(watch);
   if (signal === 'SIGINT') return 130;
   return signal ? 0 : code;
 }
