@@ -8,6 +8,9 @@ import { HeWorkerEvaluator } from '@nqc/she/node';
 import { ChannelClient } from '@nqc/channel';
 import { makePatients } from '../src/patients.js';
 import { b64, makeOwner, startServer, type Owner } from './fixture.js';
+import { useStore } from './stores.js';
+import { pgDescribe, startPostgres, type PgServer } from './postgres/pg-server.js';
+import { postgresStore } from './postgres/use-postgres.js';
 
 let owner: Owner;
 let server: Awaited<ReturnType<typeof startServer>>;
@@ -351,4 +354,46 @@ describe('truncated and replayed chunked uploads', () => {
     expect(await stored(id)).toBe(1);
     await alive();
   }, 300_000);
+});
+
+pgDescribe(describe)('two server instances on one PostgreSQL database', () => {
+  let pgServer: PgServer;
+  let a: Awaited<ReturnType<typeof startServer>>;
+  let b: Awaited<ReturnType<typeof startServer>>;
+  let id: string;
+  const up = (s: typeof a, bytes: Uint8Array | string) =>
+    s.app.inject({ method: 'POST', url: `/api/datasets/${id}/envelopes`, headers: { 'content-type': 'application/octet-stream' }, payload: typeof bytes === 'string' ? new TextEncoder().encode(bytes) : bytes });
+  const count = async (s: typeof a) => (await s.app.inject({ url: `/api/datasets/${id}/envelopes` })).json<{ envelopes: unknown[] }>().envelopes.length;
+  beforeAll(async () => {
+    pgServer = await startPostgres();
+    useStore(postgresStore(pgServer.url, { cluster: 'review', jobs: false }));
+    a = await startServer(':memory:', { user: owner.signer });
+    b = await startServer(':memory:', { user: owner.signer });
+    useStore(undefined);
+    const res = await a.app.inject({ method: 'POST', url: '/api/datasets', payload: { name: 'pg review', writers: [owner.signer.verifyingKey().toString()], bundle: b64(owner.bundle) } });
+    expect(res.statusCode).toBe(201);
+    id = res.json<{ id: string }>().id;
+  }, 240_000);
+  afterAll(async () => {
+    useStore(undefined);
+    await a?.close();
+    await b?.close();
+    await pgServer?.stop();
+  });
+
+  it('the same envelope uploaded through both instances at once is stored once (the unique index)', async () => {
+    const env = await owner.seal(makePatients(3, 6161));
+    const [ra, rb] = await Promise.all([up(a, env), up(b, env)]);
+    expect([ra.statusCode, rb.statusCode].sort()).toEqual([201, 409]);
+    expect(await count(b)).toBe(1);
+  }, 240_000);
+
+  // R1 across instances: the binary form through A, the armored form through B.
+  it.failing('R1: the armored form through instance B of an envelope stored through A is refused as a duplicate', async () => {
+    const env = await owner.seal(makePatients(3, 6262));
+    const before = await count(a);
+    expect((await up(a, env)).statusCode).toBe(201);
+    const res = await up(b, armor(env));
+    expect({ status: res.statusCode, stored: await count(a) }).toEqual({ status: 409, stored: before + 1 });
+  }, 240_000);
 });
