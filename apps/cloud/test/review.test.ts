@@ -397,3 +397,35 @@ pgDescribe(describe)('two server instances on one PostgreSQL database', () => {
     expect({ status: res.statusCode, stored: await count(a) }).toEqual({ status: 409, stored: before + 1 });
   }, 240_000);
 });
+
+describe('R7 (medium): listing datasets reads every user\'s evaluation bundle from the store', () => {
+  // R7: GET /api/datasets calls store.listDatasets() (SELECT * FROM datasets: every row with its
+  // bundle, ~1.7 MB each and up to maxDatasetBytes) and filters by membership in JavaScript. Any
+  // key can create datasets; any key's list request then loads all of them into memory: memory and
+  // time per request grow with the whole database, not with the caller's datasets.
+  it.failing('R7: a stranger\'s dataset list loads no evaluation bundle from the store', async () => {
+    const target = server.store as unknown as Record<string, unknown>;
+    const proto = Object.getPrototypeOf(target) as Record<string, unknown>;
+    let bundleBytes = 0;
+    const count = (v: unknown): void => {
+      if (Array.isArray(v)) v.forEach(count);
+      else if (v && typeof v === 'object' && 'bundle' in v && (v as { bundle: unknown }).bundle instanceof Uint8Array) bundleBytes += (v as { bundle: Uint8Array }).bundle.byteLength;
+    };
+    const names = Object.getOwnPropertyNames(proto).filter((n) => n !== 'constructor' && typeof proto[n] === 'function');
+    for (const n of names) {
+      const f = proto[n] as (...a: unknown[]) => unknown;
+      target[n] = function (this: unknown, ...a: unknown[]) {
+        const r = f.apply(this, a);
+        if (r instanceof Promise) return r.then((x: unknown) => (count(x), x));
+        return r;
+      };
+    }
+    try {
+      const res = await server.app.inject({ url: '/api/datasets', as: generateSigningKey() });
+      expect(res.json<{ datasets: unknown[] }>().datasets).toEqual([]);
+    } finally {
+      for (const n of names) delete target[n];
+    }
+    expect(bundleBytes).toBe(0);
+  }, 240_000);
+});
