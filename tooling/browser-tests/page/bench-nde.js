@@ -56,6 +56,12 @@ function backendOf(name) {
 }
 
 const bench = {
+  /** The page doing nothing for `ms`: the stalls the machine's load alone causes (a control). */
+  async idle(ms) {
+    const r = await sampled(() => new Promise((resolve) => setTimeout(resolve, ms)));
+    return { ms: r.ms, longestTickGapMs: r.longestTickGapMs, longestFrameGapMs: r.longestFrameGapMs, frames: r.frames };
+  },
+
   /**
    * MB/s of `encryptChunks` over `mib` MiB in calls of `batch` 64 KiB chunks (one thread: this page),
    * best of 3 rounds after a warm-up call (module compile and self-test). `aes-256-gcm` is the peer:
@@ -103,8 +109,12 @@ const bench = {
     const w = new NqcWorkerClient(new Worker(new URL('./worker.js', import.meta.url), { type: 'module' }));
     try {
       const id = core.generateIdentity();
+      // The Worker's first call (module start-up, NDE self-test) on a 1 KiB input, sampled too.
+      const warm = await sampled(() => w.encrypt(randomBytes(1024), { recipients: id.recipient().toString(), nde, ndeVersion }));
       const pt = randomBytes(mib * 1048576);
-      const enc = await sampled(() => w.encrypt(pt.slice(), { recipients: id.recipient().toString(), nde, ndeVersion }, { transfer: true }));
+      const input = pt.slice(); // copied before sampling: transferred (detached) by the call
+      const recipients = id.recipient().toString();
+      const enc = await sampled(() => w.encrypt(input, { recipients, nde, ndeVersion }, { transfer: true }));
       const envelopeBytes = enc.value.length;
       const dec = await sampled(() => w.decrypt(enc.value, { identities: id.toString() }, { transfer: true }));
       const back = dec.value.plaintext;
@@ -114,6 +124,7 @@ const bench = {
         same,
         envelopeBytes,
         info: dec.value.info?.nde ?? null,
+        warmUp: { ms: warm.ms, longestTickGapMs: warm.longestTickGapMs, longestFrameGapMs: warm.longestFrameGapMs, frames: warm.frames },
         encrypt: { ms: enc.ms, longestTickGapMs: enc.longestTickGapMs, longestFrameGapMs: enc.longestFrameGapMs, frames: enc.frames },
         decrypt: { ms: dec.ms, longestTickGapMs: dec.longestTickGapMs, longestFrameGapMs: dec.longestFrameGapMs, frames: dec.frames },
       };
