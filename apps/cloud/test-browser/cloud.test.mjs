@@ -100,6 +100,8 @@ test('the patient scenario through the real server: keys in the page, answers de
   assert.equal(await page.locator('#envelopes tbody tr').count(), 1);
   assert.match(await text('#envelopes tbody td.hex'), /^[0-9a-f]{96}$/);
   assert.match(await text('#answer-seen'), /5 ciphertexts, \d+ bytes of ciphertext; first bytes [0-9a-f]{96}/);
+  // The page refreshes the audit log after showing the answer: wait for the entry (bounded), then check it.
+  await page.waitForFunction(() => /aggregate .*histogram/.test(document.querySelector('#audit')?.textContent ?? ''), null, { timeout: 60_000 }).catch(() => undefined);
   assert.match(await text('#audit'), /aggregate .*histogram/);
   await page.screenshot({ path: join(results, 'cloud-patients.png'), fullPage: true });
 
