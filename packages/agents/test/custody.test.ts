@@ -127,31 +127,32 @@ describe('requests', () => {
 });
 
 // A raw connection: sends bytes, collects every answer frame until the agent closes or goes quiet.
-function exchange(frames: Uint8Array[], quietMs = 150): Promise<Uint8Array[]> {
+// Writes the frames, half-closes, and collects every answer until the agent closes its side. The
+// agent answers each frame synchronously as it arrives, so every answer is written before its
+// automatic end (allowHalfOpen is off): no quiet-period timer, which lost slow answers (Falcon signing,
+// decapsulation) on a busy machine. A 30 s guard turns a hang into a failure.
+function exchange(frames: Uint8Array[]): Promise<Uint8Array[]> {
   return new Promise((resolve, reject) => {
     const s = connect(socketPath);
     const dec = new FrameDecoder();
     const got: Uint8Array[] = [];
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const done = (): void => {
-      clearTimeout(timer);
+    const guard = setTimeout(() => {
       s.destroy();
-      resolve(got);
-    };
-    const arm = (): void => {
-      clearTimeout(timer);
-      timer = setTimeout(done, quietMs);
-    };
+      reject(new Error('the agent did not close the connection within 30 s'));
+    }, 30_000);
     s.on('connect', () => {
       for (const f of frames) s.write(f);
-      arm();
+      s.end();
     });
-    s.on('data', (c) => {
-      got.push(...dec.push(c));
-      arm();
+    s.on('data', (c) => got.push(...dec.push(c)));
+    s.on('close', () => {
+      clearTimeout(guard);
+      resolve(got);
     });
-    s.on('close', done);
-    s.on('error', reject);
+    s.on('error', (e) => {
+      clearTimeout(guard);
+      reject(e);
+    });
   });
 }
 
@@ -212,7 +213,7 @@ describe('never a secret (property)', () => {
     let ok = 0;
     await fc.assert(
       fc.asyncProperty(raw, async (frames) => {
-        for (const a of await exchange(frames, 100)) {
+        for (const a of await exchange(frames)) {
           answers++;
           if (new TextDecoder().decode(a).includes('"ok":true')) ok++;
           const leak = leaks(a);
@@ -241,7 +242,7 @@ describe('never a secret (property)', () => {
     expect(JSON.parse(new TextDecoder().decode(a))).toMatchObject({ id: 5, ok: false, error: { code: 'ERR_AGENTS_PROTOCOL' } });
     const [b] = await exchange([json({ v: 1, id: 6, op: 'sign', message: 'AAB=' })]); // non-canonical base64 (non-zero padding bits)
     expect(JSON.parse(new TextDecoder().decode(b))).toMatchObject({ id: 6, ok: false, error: { code: 'ERR_AGENTS_PROTOCOL' } });
-  });
+  }, 60_000);
 });
 
 describe('startAgent', () => {
