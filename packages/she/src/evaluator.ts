@@ -159,29 +159,47 @@ export class HeEvaluator {
    * and adds them up locally. The answer is one ciphertext whatever the number of inputs; what the
    * server learns is the same as for `sum` (nothing of the values). Used for histograms (one 0/1
    * indicator field per bin) and grouped sums (one field per group, zero outside it).
+   *
+   * Running sums: the FIRST input may be an earlier `sumSlots` result of the same field (path
+   * `slots(<path>)`, from this key set); the new inputs are added to it, so a server can fold
+   * envelopes in one at a time and keep one ciphertext per field (constant memory). The result is
+   * the one a single call over all the inputs would give (same bounds, count and length); the
+   * noise check counts the earlier result's records as inputs (conservative). This is the only
+   * result an operation accepts back.
    * @throws NqcSheError `ERR_SHE_OVERFLOW` (a slot could exceed the plain modulus bound),
    *   `ERR_SHE_NOISE_BUDGET`, `ERR_SHE_KEY_MISMATCH`, `ERR_SHE_SCHEMA`, `ERR_SHE_UNSUPPORTED` (record layout)
    */
   sumSlots(inputs: Iterable<HeCiphertext>, path: string): HeCiphertext {
-    const sel = this.#select(inputs, path);
+    if (inputs === null || typeof inputs !== 'object' || typeof (inputs as Iterable<HeCiphertext>)[Symbol.iterator] !== 'function')
+      fail('ERR_SHE_INPUT', '"inputs" expected an iterable of ciphertexts');
+    const all = [...inputs];
+    const prev = all[0]?.kind === 'result' ? all.shift() : undefined;
+    const sel = this.#select(all, path);
     if (sel.layout !== 'column') fail('ERR_SHE_UNSUPPORTED', 'sumSlots needs column-packed inputs (record layout: use sum, which needs no rotation there)');
     const { info } = sel;
+    const name = `slots(${path})`;
+    const before = prev ? this.#slotSumOf(prev, name, info) : undefined;
     const k = sel.items.length;
     // Each slot receives at most one value per input; unused slots of a short column are zero.
     const bfv = this.preset.scheme === 'bfv';
     const bounds: [bigint | number, bigint | number] = bfv
       ? [BigInt(k) * ((info.min as bigint) < 0n ? (info.min as bigint) : 0n), BigInt(k) * ((info.max as bigint) > 0n ? (info.max as bigint) : 0n)]
       : [k * Math.min(info.min as number, 0), k * Math.max(info.max as number, 0)];
-    this.#checkBudget(this.preset.freshNoiseBudget - log2ceil(k), 'slot-wise sum');
+    if (before) {
+      bounds[0] = bfv ? (bounds[0] as bigint) + (before.min as bigint) : (bounds[0] as number) + (before.min as number);
+      bounds[1] = bfv ? (bounds[1] as bigint) + (before.max as bigint) : (bounds[1] as number) + (before.max as number);
+    }
+    // An earlier result stands for at most `prev.count` fresh inputs (each input holds >= 1 record).
+    this.#checkBudget(this.preset.freshNoiseBudget - log2ceil(k + (prev ? prev.count : 0)), 'slot-wise sum');
     this.#checkFits(bounds, this.#pc.levelBits[0]!, 'slot-wise sum');
-    const length = sel.items.reduce((m, c) => Math.max(m, c.count), 0);
-    const name = `slots(${path})`;
+    const length = sel.items.reduce((m, c) => Math.max(m, c.count), before ? before.length : 0);
+    const items = prev ? [prev, ...sel.items] : sel.items;
     const pc = this.#pc;
     return sealCall('sum', () =>
       scoped((outer) => {
         const acc = outer.add(pc.seal.CipherText());
         let first = true;
-        for (const item of sel.items) {
+        for (const item of items) {
           const s = new Scope();
           try {
             const c = this.#load(item, s);
@@ -193,7 +211,7 @@ export class HeEvaluator {
           }
         }
         const out: HeValueInfo = Object.freeze({ path: name, type: info.type, decimals: info.decimals, slot: 0, length, min: bounds[0], max: bounds[1] });
-        return this.#result(sel.items[0]!, 'sum', name, sel.total, out, acc);
+        return this.#result(sel.items[0]!, 'sum', name, sel.total + (prev ? prev.count : 0), out, acc);
       }),
     );
   }
@@ -431,6 +449,19 @@ export class HeEvaluator {
     if (ct.keyId !== this.keyId || ct.paramsId !== this.preset.id)
       fail('ERR_SHE_KEY_MISMATCH', 'ciphertext was made with another key set or parameter set than this evaluation bundle');
     if (ct.kind !== 'field') fail('ERR_SHE_UNSUPPORTED', 'results cannot be fed back into an operation (fresh fields only)');
+  }
+
+  /** An earlier `sumSlots` result to continue: this key set, column layout, the same field. */
+  #slotSumOf(prev: HeCiphertext, name: string, info: HeValueInfo): HeValueInfo {
+    checkCiphertext(prev);
+    if (prev.keyId !== this.keyId || prev.paramsId !== this.preset.id)
+      fail('ERR_SHE_KEY_MISMATCH', 'ciphertext was made with another key set or parameter set than this evaluation bundle');
+    const v = prev.values[0];
+    if (prev.op !== 'sum' || prev.layout !== 'column' || prev.path !== name || prev.values.length !== 1 || !v || v.path !== name)
+      fail('ERR_SHE_UNSUPPORTED', `only an earlier slot-wise sum of the same field ("${name.slice(0, 80)}") can be continued; other results cannot be fed back`);
+    if (v.slot !== 0 || v.type !== info.type || v.decimals !== info.decimals)
+      fail('ERR_SHE_SCHEMA', `the earlier slot-wise sum disagrees with field "${name.slice(0, 80)}" on its type or decimals`);
+    return v;
   }
 
   #select(inputs: Iterable<HeCiphertext>, path: string): Selected {

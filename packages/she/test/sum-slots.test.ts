@@ -64,6 +64,52 @@ describe('sumSlots', () => {
     expect(() => ev.sumSlots(mixed, 'amount')).toThrow(/is not field/);
   }, 120_000);
 
+  it('good_running_sum: an earlier result continued input by input equals one call over all inputs', async () => {
+    const cols = [[12.5, -3.2, 9999.99], [0, 1], [-500, 0.01, 7, 8]].map((x) => client.encryptColumn('amount', x)[0]!);
+    const once = ev.sumSlots(cols, 'amount');
+    let run = ev.sumSlots([cols[0]!], 'amount');
+    for (const c of cols.slice(1)) run = ev.sumSlots([run, c], 'amount');
+    expect(run.values[0]).toEqual(once.values[0]);
+    expect({ count: run.count, path: run.path }).toEqual({ count: once.count, path: once.path });
+    expect(total(run)).toBe(total(once));
+    expect(total(run)).toBe(BigInt([12.5, -3.2, 9999.99, 0, 1, -500, 0.01, 7, 8].reduce((n, v) => n + Math.round(v * 100), 0)));
+    // The worker evaluator passes the earlier result through.
+    const w = await HeWorkerEvaluator.create(bare);
+    try {
+      let wr = await w.sumSlots([cols[0]!], 'amount');
+      for (const c of cols.slice(1)) wr = await w.sumSlots([wr, c], 'amount');
+      expect(total(wr)).toBe(total(once));
+    } finally {
+      await w.close();
+    }
+  }, 120_000);
+
+  it('fail_running_sum: only a slot sum of the same field, first, is accepted back; its bounds add up', () => {
+    const col = client.encryptColumn('bin.low', [1, 0, 1])[0]!;
+    const r = ev.sumSlots([col], 'bin.low');
+    const code = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        return (e as NqcSheError).code;
+      }
+      return 'no error';
+    };
+    const amount = client.encryptColumn('amount', [1])[0]!;
+    expect(code(() => ev.sumSlots([r, amount], 'amount'))).toBe('ERR_SHE_UNSUPPORTED'); // another field's slot sum
+    expect(code(() => ev.sumSlots([col, r], 'bin.low'))).toBe('ERR_SHE_UNSUPPORTED'); // not first
+    expect(code(() => ev.sumSlots([r, r], 'bin.low'))).toBe('ERR_SHE_UNSUPPORTED'); // one earlier result only
+    const s = ev.sum([client.encryptRecord({ 'bin.low': 1, amount: 3 })], 'bin.low');
+    expect(code(() => ev.sumSlots([s, col], 'bin.low'))).toBe('ERR_SHE_UNSUPPORTED'); // a sum is not a slot sum
+    // The running bound is the one-call bound: it grows by one input's range per step.
+    const big = client.encryptColumn('amount', [10_000, -500])[0]!;
+    let run = ev.sumSlots([big], 'amount');
+    for (let i = 2; i <= 5; i++) run = ev.sumSlots([run, big], 'amount');
+    expect(run.values[0]).toMatchObject({ min: 5n * -50_000n, max: 5n * 1_000_000n, length: 2 });
+    expect(run.count).toBe(10);
+    expect(total(run)).toBe(5n * (1_000_000n - 50_000n));
+  }, 240_000);
+
   it('runs in the worker evaluator too (a bundle without Galois keys)', async () => {
     const w = await HeWorkerEvaluator.create(bare);
     try {
