@@ -23,6 +23,8 @@ export type CloudErrorCode =
   | 'ERR_CLOUD_FORBIDDEN'
   | 'ERR_CLOUD_JOB_TIMEOUT'
   | 'ERR_CLOUD_JOB_FAILED'
+  | 'ERR_CLOUD_BUSY'
+  | 'ERR_CLOUD_REPLAY'
   | 'ERR_CLOUD_INTERNAL';
 
 const STATUS: Record<CloudErrorCode, number> = {
@@ -42,6 +44,8 @@ const STATUS: Record<CloudErrorCode, number> = {
   ERR_CLOUD_FORBIDDEN: 403,
   ERR_CLOUD_JOB_TIMEOUT: 504,
   ERR_CLOUD_JOB_FAILED: 502,
+  ERR_CLOUD_BUSY: 503,
+  ERR_CLOUD_REPLAY: 400,
   ERR_CLOUD_INTERNAL: 500,
 };
 

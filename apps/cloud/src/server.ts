@@ -7,7 +7,8 @@
 import { errorInfo } from '@nqc/core/node';
 import type { SecurityManager } from '@nqc/agents';
 import { agentsPlugin, type AgentsPluginOptions } from '@nqc/agents/fastify';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { GATEWAY_PATH, REQUEST_MEDIA_TYPE } from '@nqc/channel';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { mountChannel, type CloudChannelOptions } from './channel/index.js';
 import { NqcCloudError, type ErrorBody } from './errors.js';
 import { EvaluatorCache } from './evaluators.js';
@@ -30,6 +31,28 @@ export interface CloudServerOptions {
   readonly maxEnvelopeBytes?: number;
   /** Largest dataset-creation request (it carries the evaluation bundle), in bytes. Default 32 MiB. */
   readonly maxDatasetBytes?: number;
+  /**
+   * Largest request body of every other route (JSON: aggregate queries and the like), in bytes.
+   * Default 1 MiB. Over it: `413 ERR_CLOUD_TOO_LARGE`, before the body is parsed.
+   */
+  readonly maxJsonBytes?: number;
+  /**
+   * Longest time a client may take to send a whole request (headers and body, the gateway's chunked
+   * uploads included), in ms; `0`: no limit. Default 120 000 (a 16 MiB upload at ~140 KB/s).
+   * Past it Node answers `408` and closes the connection: a body trickled in (slow loris) is not
+   * held forever. Checked every `min(30 s, requestTimeoutMs / 4)`.
+   */
+  readonly requestTimeoutMs?: number;
+  /** Longest time a client may take to send a request's headers, in ms. Default `min(30 000, requestTimeoutMs)`. */
+  readonly headersTimeoutMs?: number;
+  /** How long an idle keep-alive connection is kept open, in ms. Default 72 000 (above common load balancers' 60 s). */
+  readonly keepAliveTimeoutMs?: number;
+  /**
+   * Longest inactivity of a connection (no byte read or written), in ms; `0`: no limit. Default
+   * 600 000: above the longest aggregate wait (a job queue's timeout, 300 s by default), so a
+   * computing request is not cut; a client that stops reading its answer is dropped after it.
+   */
+  readonly connectionTimeoutMs?: number;
   /** Most SEAL worker threads kept warm (one per recently used dataset). Default 4. */
   readonly maxHeWorkers?: number;
   /** Most writers a dataset may enrol. Default 64. */
@@ -50,7 +73,13 @@ export interface CloudServerOptions {
    * `src/channel/`). Default: fresh server keys; `app.channelServerKey` is the key clients pin.
    */
   readonly channel?: CloudChannelOptions | undefined;
-  /** `agentsPlugin`'s `underPressure` option (with `manager`). Default: the plugin's. */
+  /**
+   * `agentsPlugin`'s `underPressure` option (with `manager`). Default: the plugin's (shed past
+   * 200 ms of event-loop delay or once the manager is closed, `Retry-After: 5`). A shed request is
+   * answered `503 ERR_CLOUD_BUSY` with `Retry-After`; small channel requests get it inside the
+   * encrypted response (the client sees an ordinary 503), chunked ones (large bodies) as the outer
+   * answer, before their body is read. A `pressureHandler` given here replaces that behaviour.
+   */
   readonly underPressure?: AgentsPluginOptions['underPressure'];
   /**
    * Where sum, mean and count run: `undefined` (default), in this process; a job queue
@@ -61,6 +90,30 @@ export interface CloudServerOptions {
 }
 
 const MiB = 1024 * 1024;
+
+/** A timeout option: `undefined` gives the default; else a non-negative safe integer (ms). */
+function timeout(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < 0) throw new NqcCloudError('ERR_CLOUD_BAD_REQUEST', `"${name}" expected a non-negative integer number of milliseconds`);
+  return value;
+}
+
+/**
+ * under-pressure's `pressureHandler`: sheds with `503 ERR_CLOUD_BUSY` and `Retry-After`, except the
+ * gateway's key configuration and its small (non-chunked, at most 1 MiB) encapsulated requests: those
+ * are let through so the inner request is shed instead, and its 503 with Retry-After reaches the
+ * client inside the encrypted response (an outer 503 is only "gateway answered 503" to ChannelClient).
+ * Chunked requests (large bodies) are shed before their body is read.
+ */
+function shedOutsideChannel(retryAfter: number) {
+  return async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const gateway = req.url === GATEWAY_PATH || req.url.startsWith(`${GATEWAY_PATH}?`);
+    const type = String(req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    if (gateway && (req.method === 'GET' || (req.method === 'POST' && type === REQUEST_MEDIA_TYPE))) return;
+    reply.header('retry-after', String(retryAfter));
+    throw new NqcCloudError('ERR_CLOUD_BUSY', 'the server is under load: retry after the number of seconds in Retry-After');
+  };
+}
 
 /**
  * Builds the server. Routes: `POST /api/datasets`, `GET /api/datasets`, `GET /api/datasets/:id`,
@@ -74,8 +127,28 @@ export async function buildServer(opts: CloudServerOptions): Promise<FastifyInst
   const { store } = opts;
   const maxEnvelopeBytes = opts.maxEnvelopeBytes ?? 16 * MiB;
   const maxDatasetBytes = opts.maxDatasetBytes ?? 32 * MiB;
+  const maxJsonBytes = opts.maxJsonBytes ?? 1 * MiB;
   const maxWriters = opts.maxWriters ?? 64;
-  const app = Fastify({ logger: opts.logger ?? false, bodyLimit: maxDatasetBytes });
+  const requestTimeout = timeout(opts.requestTimeoutMs, 120_000, 'requestTimeoutMs');
+  const headersTimeout = timeout(opts.headersTimeoutMs, requestTimeout === 0 ? 30_000 : Math.min(30_000, requestTimeout), 'headersTimeoutMs');
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    // Routes that take more say so: uploads (maxEnvelopeBytes), dataset creation (maxDatasetBytes, below).
+    bodyLimit: maxJsonBytes,
+    requestTimeout,
+    connectionTimeout: timeout(opts.connectionTimeoutMs, 600_000, 'connectionTimeoutMs'),
+    keepAliveTimeout: timeout(opts.keepAliveTimeoutMs, 72_000, 'keepAliveTimeoutMs'),
+    http: {
+      headersTimeout: requestTimeout === 0 ? headersTimeout : Math.min(headersTimeout, requestTimeout),
+      // Node checks the two timeouts above on this period (its default, 30 s, is coarse for short limits).
+      connectionsCheckingInterval: requestTimeout === 0 ? 30_000 : Math.max(100, Math.min(30_000, Math.floor(requestTimeout / 4))),
+    },
+  });
+  // Dataset creation carries the evaluation bundle: its own limit, unless the route sets one.
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    if (route.url === '/api/datasets' && methods.includes('POST') && route.bodyLimit === undefined) route.bodyLimit = maxDatasetBytes;
+  });
 
   // One SEAL worker thread per dataset, kept warm, at most maxHeWorkers: a SEAL abort fails one call.
   const evaluators = new EvaluatorCache(opts.maxHeWorkers ?? 4);
@@ -88,7 +161,9 @@ export async function buildServer(opts: CloudServerOptions): Promise<FastifyInst
     manager ? (manager.perform(op, task) as Promise<T>) : task();
   if (manager) {
     manager.register({ name: 'cloud', capabilities: ['cloud.check', 'cloud.aggregate'], perform: async (_op, task) => (task as () => Promise<unknown>)() });
-    await app.register(agentsPlugin, { manager, ...(opts.underPressure === undefined ? {} : { underPressure: opts.underPressure }) });
+    const up = opts.underPressure;
+    const underPressure = up === false ? false : { pressureHandler: shedOutsideChannel(up?.retryAfter ?? 5), ...up };
+    await app.register(agentsPlugin, { manager, underPressure });
   }
 
   const channel = await mountChannel(app, opts.channel ?? {}, Math.max(maxDatasetBytes, maxEnvelopeBytes));
@@ -99,7 +174,12 @@ export async function buildServer(opts: CloudServerOptions): Promise<FastifyInst
   app.setErrorHandler((err: Error & { code?: string; statusCode?: number }, req, reply) => {
     let e: NqcCloudError;
     if (err instanceof NqcCloudError) e = err;
-    else if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') e = new NqcCloudError('ERR_CLOUD_TOO_LARGE', `request body over the limit (${req.routeOptions.bodyLimit ?? maxDatasetBytes} bytes)`);
+    else if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') e = new NqcCloudError('ERR_CLOUD_TOO_LARGE', `request body over the limit (${req.routeOptions.bodyLimit ?? maxJsonBytes} bytes)`);
+    else if (err.code === 'FST_UNDER_PRESSURE' || err.statusCode === 503) {
+      // Load shedding (@fastify/under-pressure): it set Retry-After on the reply; keep one in any case.
+      if (!reply.hasHeader('retry-after')) reply.header('retry-after', '5');
+      e = new NqcCloudError('ERR_CLOUD_BUSY', 'the server is under load: retry after the number of seconds in Retry-After');
+    }
     else if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') e = new NqcCloudError('ERR_CLOUD_UNSUPPORTED_MEDIA', 'unsupported content type');
     else if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) e = new NqcCloudError('ERR_CLOUD_BAD_REQUEST', `bad request (${err.code ?? 'invalid'})`);
     else {
