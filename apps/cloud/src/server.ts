@@ -150,6 +150,25 @@ export async function buildServer(opts: CloudServerOptions): Promise<FastifyInst
     if (route.url === '/api/datasets' && methods.includes('POST') && route.bodyLimit === undefined) route.bodyLimit = maxDatasetBytes;
   });
 
+  // Set first: routes (agentsPlugin's /metrics and /status included) keep the handler set when they are added.
+  app.setErrorHandler((err: Error & { code?: string; statusCode?: number }, req, reply) => {
+    let e: NqcCloudError;
+    if (err instanceof NqcCloudError) e = err;
+    else if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') e = new NqcCloudError('ERR_CLOUD_TOO_LARGE', `request body over the limit (${req.routeOptions.bodyLimit ?? maxJsonBytes} bytes)`);
+    else if (err.code === 'FST_UNDER_PRESSURE' || err.statusCode === 503) {
+      // Load shedding (@fastify/under-pressure): it set Retry-After on the reply; keep one in any case.
+      if (!reply.hasHeader('retry-after')) reply.header('retry-after', '5');
+      e = new NqcCloudError('ERR_CLOUD_BUSY', 'the server is under load: retry after the number of seconds in Retry-After');
+    } else if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') e = new NqcCloudError('ERR_CLOUD_UNSUPPORTED_MEDIA', 'unsupported content type');
+    else if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) e = new NqcCloudError('ERR_CLOUD_BAD_REQUEST', `bad request (${err.code ?? 'invalid'})`);
+    else {
+      req.log.error({ code: errorInfo(err).code }, 'internal error');
+      e = new NqcCloudError('ERR_CLOUD_INTERNAL', 'internal error');
+    }
+    const body: ErrorBody = { error: { code: e.code, message: e.message, detail: e.detail } };
+    return reply.status(e.status).send(body);
+  });
+
   // One SEAL worker thread per dataset, kept warm, at most maxHeWorkers: a SEAL abort fails one call.
   const evaluators = new EvaluatorCache(opts.maxHeWorkers ?? 4);
   app.addHook('onClose', () => evaluators.close());
@@ -170,25 +189,6 @@ export async function buildServer(opts: CloudServerOptions): Promise<FastifyInst
   app.decorate('channelServerKey', channel.serverKey);
 
   app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer', bodyLimit: maxEnvelopeBytes }, (_req, body, done) => done(null, body));
-
-  app.setErrorHandler((err: Error & { code?: string; statusCode?: number }, req, reply) => {
-    let e: NqcCloudError;
-    if (err instanceof NqcCloudError) e = err;
-    else if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') e = new NqcCloudError('ERR_CLOUD_TOO_LARGE', `request body over the limit (${req.routeOptions.bodyLimit ?? maxJsonBytes} bytes)`);
-    else if (err.code === 'FST_UNDER_PRESSURE' || err.statusCode === 503) {
-      // Load shedding (@fastify/under-pressure): it set Retry-After on the reply; keep one in any case.
-      if (!reply.hasHeader('retry-after')) reply.header('retry-after', '5');
-      e = new NqcCloudError('ERR_CLOUD_BUSY', 'the server is under load: retry after the number of seconds in Retry-After');
-    }
-    else if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') e = new NqcCloudError('ERR_CLOUD_UNSUPPORTED_MEDIA', 'unsupported content type');
-    else if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) e = new NqcCloudError('ERR_CLOUD_BAD_REQUEST', `bad request (${err.code ?? 'invalid'})`);
-    else {
-      req.log.error({ code: errorInfo(err).code }, 'internal error');
-      e = new NqcCloudError('ERR_CLOUD_INTERNAL', 'internal error');
-    }
-    const body: ErrorBody = { error: { code: e.code, message: e.message, detail: e.detail } };
-    return reply.status(e.status).send(body);
-  });
 
   const ctx: RouteContext = {
     store,
