@@ -16,7 +16,7 @@ const first = makeTransactions(120, 11);
 const second = makeTransactions(40, 12);
 
 interface Part { key: string; path: string; ciphertext: string; bytes: number }
-interface GroupBody { result: { kind: string; group: string; parts: Part[] }; signers: { enforced: boolean; envelopes: number; statement: string } }
+interface GroupBody { result: { kind: string; group: string; parts: Part[] }; signers: { enforced: boolean; envelopes: number; statement: string; writers: { keyId: string; verifyingKey: string; envelopes: number }[] } }
 const errorOf = (res: { json<T>(): T }) => res.json<{ error: { code: string; message: string; detail?: string } }>().error;
 
 /** The owner's side: decrypt each part and add its slots (exact, in scaled integers). */
@@ -66,6 +66,12 @@ describe('the bank scenario: amount per category and per band, with additions on
     expect(body.result.parts.map((p) => p.key).sort()).toEqual([...CATEGORIES].sort());
     expect(body.signers).toMatchObject({ enforced: true, envelopes: 2 });
     expect(body.signers.statement).toMatch(/signatures verified against the 2 writer\(s\).*additions only/);
+    // R2: the answer names the enrolled writers (verifying key and key id) and how many envelopes each signed.
+    expect(body.signers.writers).toEqual([
+      { keyId: bank.signer.verifyingKey().keyId, verifyingKey: bank.signer.verifyingKey().toString(), envelopes: 1 },
+      { keyId: branch.verifyingKey().keyId, verifyingKey: branch.verifyingKey().toString(), envelopes: 1 },
+    ]);
+    expect(body.signers.statement).toContain(`${branch.verifyingKey().keyId} (1)`);
     const byCat = totals(bank.he, body.result.parts);
     for (const c of CATEGORIES) expect(cents(byCat[c]!)).toBe(all.filter((t) => t.category === c).reduce((n, t) => n + cents(t.amount), 0));
 
@@ -84,7 +90,9 @@ describe('the bank scenario: amount per category and per band, with additions on
     expect(res.statusCode).toBe(400);
     expect(errorOf(res)).toMatchObject({ code: 'ERR_CLOUD_BAD_REQUEST', detail: 'ERR_SHE_UNSUPPORTED' });
     expect(errorOf(res).message).toMatch(/not possible with this dataset's evaluation bundle: .*rotation keys/);
-    expect((await ask('count', 'amount')).json<{ result: { value: number } }>().result.value).toBe(160);
+    const count = (await ask('count', 'amount')).json<{ result: { value: number }; signers: GroupBody['signers'] }>();
+    expect(count.result.value).toBe(160);
+    expect(count.signers.writers.map((w) => w.envelopes)).toEqual([1, 1]);
   }, 120_000);
 
   test('an unknown group (400), a malformed group name (400), an unknown op (400)', async () => {

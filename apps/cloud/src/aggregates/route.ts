@@ -1,12 +1,14 @@
 /**
- * `POST /api/datasets/:id/aggregate` with `{ op: 'histogram' | 'groupSum', path: <group> }`: the
- * answer to a histogram or grouped-sum query, with the same signer statement, audit entries and
- * timings as every other aggregate. Called by `server.ts`.
+ * Histograms and grouped sums (`{ op: 'histogram' | 'groupSum', path: <group> }`) on this instance:
+ * the group's running slot sums over the dataset's envelopes (`sumGroup`, constant memory), with
+ * the same metering and failure audit as sum, mean and count. Called by the aggregate runner of
+ * `routes/aggregate.ts`, in-process or as this instance's worker for a job (`PgBossJobs`).
  * @module
  */
 import { errorInfo } from '@nqc/core/node';
 import { NqcCloudError } from '../errors.js';
 import type { EvaluatorCache } from '../evaluators.js';
+import type { AggregateOutcome } from '../jobs/index.js';
 import type { DatasetRow, Store } from '../store.js';
 import { isGroupName } from './groups.js';
 import { sumGroup, type GroupAnswer } from './slots.js';
@@ -14,27 +16,37 @@ import { sumGroup, type GroupAnswer } from './slots.js';
 /** The two group operations. */
 export const GROUP_OPS: ReadonlySet<string> = new Set(['histogram', 'groupSum']);
 
-/** What {@link answerGroup} needs from the server. */
+/** What {@link runGroup} needs from the server. */
 export interface GroupContext {
-  readonly store: Pick<Store, 'listEnvelopes' | 'envelopes' | 'audit'>;
-  readonly dataset: DatasetRow;
-  readonly op: string;
-  readonly group: unknown;
+  readonly store: Pick<Store, 'envelopes' | 'audit'>;
   readonly evaluators: EvaluatorCache;
   /** The server's metering wrapper (`cloud.aggregate` with a security manager). */
   readonly perform: <T>(op: 'cloud.aggregate', task: () => Promise<T>) => Promise<T>;
+  /** This instance's id when it works jobs (reported as the worker). */
+  readonly instance: string;
 }
 
 /**
- * Answers a histogram or grouped-sum query: `{ op, path, result: { kind: 'slots', group, parts }, signers, timings }`.
- * @param ctx - the dataset, the query and the server's store and evaluators
- * @throws NqcCloudError (`ERR_CLOUD_BAD_REQUEST`, `ERR_CLOUD_NO_DATA`, `ERR_CLOUD_UNENROLLED_WRITER`, `ERR_CLOUD_OVERFLOW`, ...)
+ * Checks a group name from a request.
+ * @param group - the request's `path`
+ * @throws NqcCloudError `ERR_CLOUD_BAD_REQUEST`
  */
-export async function answerGroup(ctx: GroupContext) {
-  const { store, dataset: d, op, group } = ctx;
+export function assertGroupName(group: unknown): asserts group is string {
   if (!isGroupName(group)) throw new NqcCloudError('ERR_CLOUD_BAD_REQUEST', '"path" expected a field group name (letters, digits, _ - +)');
-  const metas = await store.listEnvelopes(d.id);
-  if (metas.length === 0) throw new NqcCloudError('ERR_CLOUD_NO_DATA', 'the dataset has no envelopes yet');
+}
+
+/**
+ * Computes a histogram or grouped sum: the outcome carries one part per group key (`kind: 'slots'`),
+ * the number of envelopes and who signed them. A refusal is audited (`aggregate.fail`) and thrown.
+ * @param ctx - the server's store, evaluators and metering
+ * @param d - the dataset
+ * @param op - `histogram` or `groupSum`
+ * @param group - the group name
+ * @throws NqcCloudError (`ERR_CLOUD_BAD_REQUEST`, `ERR_CLOUD_UNENROLLED_WRITER`, `ERR_CLOUD_OVERFLOW`, ...)
+ */
+export async function runGroup(ctx: GroupContext, d: DatasetRow, op: string, group: unknown): Promise<AggregateOutcome> {
+  const { store } = ctx;
+  assertGroupName(group);
   const started = performance.now();
   let result: GroupAnswer;
   try {
@@ -44,13 +56,6 @@ export async function answerGroup(ctx: GroupContext) {
     throw err;
   }
   const serverMs = Math.round((performance.now() - started) * 10) / 10;
-  const signers = {
-    enforced: true as const,
-    enrolledWriters: d.writers.length,
-    envelopes: result.envelopes,
-    statement: `aggregated only the ${result.envelopes} envelope(s) whose ML-DSA signatures verified against the ${d.writers.length} writer(s) the owner enrolled, with additions only (no rotation keys); the server cannot check that the values themselves are honest`,
-  };
-  const resultBytes = result.parts.reduce((n, p) => n + p.bytes, 0);
-  await store.audit('aggregate', d.id, { op, path: group, envelopes: result.envelopes, keys: result.parts.length, resultBytes, serverMs });
-  return { op, path: group, result: { kind: result.kind, group, parts: result.parts, bytes: resultBytes }, signers, timings: { serverMs } };
+  const bytes = result.parts.reduce((n, p) => n + p.bytes, 0);
+  return { result: { kind: 'slots', group, parts: result.parts, bytes }, envelopes: result.envelopes, signedBy: result.signedBy, serverMs, worker: ctx.instance };
 }

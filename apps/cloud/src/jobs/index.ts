@@ -1,21 +1,25 @@
 /**
  * HE aggregation jobs: with PostgreSQL, an aggregate request is a pg-boss job in the shared
  * database; any server instance's worker runs it (SEAL in that instance's worker thread) and the
- * requesting instance waits for the outcome, up to a timeout. Jobs carry only public data: the
- * dataset id, the op and field path in, the encrypted result (base64) out.
+ * requesting instance waits for the outcome, up to a timeout. Every aggregate kind runs as a job:
+ * sum, mean, count, histograms and grouped sums. Jobs carry only public data: the dataset id, the
+ * op and field path (or group name) in; the encrypted result (base64: one ciphertext, or one per
+ * group key), the envelope count and the per-signer counts out.
  * @module
  */
 import { randomBytes } from 'node:crypto';
 import PgBoss from 'pg-boss';
 import { NqcCloudError, type CloudErrorCode } from '../errors.js';
+import type { SlotPart } from '../aggregates/slots.js';
+import type { SignedBy } from '../aggregates/signers.js';
 
 /** One aggregate to compute. */
 export interface AggregateRequest {
   /** The dataset. */
   readonly datasetId: string;
-  /** The operation. */
-  readonly op: 'sum' | 'mean' | 'count';
-  /** The HE field path. */
+  /** The operation: one field's sum, mean or count, or a group's slot sums (histogram, grouped sum). */
+  readonly op: 'sum' | 'mean' | 'count' | 'histogram' | 'groupSum';
+  /** The HE field path (sum, mean, count) or the group name (histogram, groupSum). */
   readonly path: string;
 }
 
@@ -23,7 +27,9 @@ export interface AggregateRequest {
 export type EncodedResult =
   | { readonly kind: 'count'; readonly value: number }
   | { readonly kind: 'sum'; readonly ciphertext: string; readonly bytes: number }
-  | { readonly kind: 'mean'; readonly sum: string; readonly count: number; readonly bytes: number };
+  | { readonly kind: 'mean'; readonly sum: string; readonly count: number; readonly bytes: number }
+  /** A histogram's or grouped sum's parts: one slot-sum ciphertext per group key. */
+  | { readonly kind: 'slots'; readonly group: string; readonly parts: readonly SlotPart[]; readonly bytes: number };
 
 /** What a worker returns for one {@link AggregateRequest}. */
 export interface AggregateOutcome {
@@ -31,6 +37,8 @@ export interface AggregateOutcome {
   readonly result: EncodedResult;
   /** How many envelopes were verified and aggregated. */
   readonly envelopes: number;
+  /** Per verified signer's verifying key: how many of those envelopes it signed (absent from older workers). */
+  readonly signedBy?: SignedBy;
   /** The worker's time for the aggregate, in ms. */
   readonly serverMs: number;
   /** The id of the instance that ran it. */

@@ -1,32 +1,24 @@
 /**
- * `POST /api/datasets/:id/aggregate` with `{ op, path }`: sum, mean and count of one HE field (in
- * this process or as a job on the shared queue), histograms and grouped sums (`src/aggregates/`).
- * Every answer carries a {@link SignerStatement}.
+ * `POST /api/datasets/:id/aggregate` with `{ op, path }`: sum, mean and count of one HE field,
+ * histograms and grouped sums of a field group (`src/aggregates/`); in this process, or as a job on
+ * the shared queue when there is one (every kind). Every answer carries a {@link SignerStatement}
+ * built by `signerStatement` (the enrolled writers and how many envelopes each signed).
  * @module
  */
-import { aggregate, errorInfo } from '@nqc/core/node';
+import { aggregate, errorInfo, inspect } from '@nqc/core/node';
 import { encodeCiphertext, type HeCiphertext, type HeMean } from '@nqc/she';
 import type { FastifyInstance } from 'fastify';
 import { assertReader, userOf } from '../channel/index.js';
 import { toBase64 } from '../codec.js';
 import { envelopeError, NqcCloudError } from '../errors.js';
-import { answerGroup, GROUP_OPS } from '../aggregates/route.js';
+import { assertGroupName, GROUP_OPS, runGroup } from '../aggregates/route.js';
+import { signerStatement, SignerTally, type SignerStatement } from '../aggregates/signers.js';
 import type { AggregateOutcome, AggregateRequest, AggregateRunner } from '../jobs/index.js';
 import type { RouteContext } from './context.js';
 
-const OPS = new Set(['sum', 'mean', 'count']);
+export type { SignerStatement, WriterStatement } from '../aggregates/signers.js';
 
-/** What every aggregate answer says about the signatures it relied on. */
-export interface SignerStatement {
-  /** Always true: envelopes are aggregated only after their signatures verified. */
-  readonly enforced: true;
-  /** How many writers the owner enrolled. */
-  readonly enrolledWriters: number;
-  /** How many envelopes were verified and aggregated. */
-  readonly envelopes: number;
-  /** The same in words. */
-  readonly statement: string;
-}
+const OPS = new Set(['sum', 'mean', 'count']);
 
 function encodedResult(r: HeCiphertext | HeMean | number) {
   if (typeof r === 'number') return { kind: 'count' as const, value: r };
@@ -39,26 +31,33 @@ function encodedResult(r: HeCiphertext | HeMean | number) {
 }
 
 /**
- * Sum, mean or count on this instance (SEAL in the dataset's worker thread): called in-process, or
- * as this instance's worker for jobs another instance (or this one) enqueued.
+ * Any aggregate on this instance (SEAL in the dataset's worker thread): sum, mean, count, or a
+ * group's slot sums (`runGroup`). Called in-process, or as this instance's worker for jobs another
+ * instance (or this one) enqueued.
  * @param ctx - the server's shared state
  */
 export function aggregateRunner(ctx: RouteContext): AggregateRunner {
   const { store, evaluators, perform } = ctx;
+  const instance = ctx.jobs?.instance ?? 'local';
   return async ({ datasetId, op, path }: AggregateRequest): Promise<AggregateOutcome> => {
     const d = await ctx.datasetOr404(datasetId);
-    if (!OPS.has(op)) throw new NqcCloudError('ERR_CLOUD_BAD_REQUEST', '"op" expected sum, mean or count');
+    if (GROUP_OPS.has(op)) return runGroup({ store, evaluators, perform, instance }, d, op, path);
+    if (!OPS.has(op)) throw new NqcCloudError('ERR_CLOUD_BAD_REQUEST', '"op" expected sum, mean, count, histogram or groupSum');
     let envelopes = 0;
+    const signers = new SignerTally();
     async function* stored() {
       for await (const b of store.envelopes(d.id)) {
         envelopes++;
+        // The signer the header names; `aggregate` verifies the signature against it and refuses
+        // unless it is enrolled, so once the aggregate succeeded these are the verified signers.
+        signers.add(await inspect(b).then((i) => i.signer?.verifyingKey, () => undefined)); // a bad envelope: `aggregate` says why
         yield b;
       }
     }
     const started = performance.now();
     let result: HeCiphertext | HeMean | number;
     try {
-      result = await perform('cloud.aggregate', () => evaluators.use(d.id, d.bundle, (evaluator) => aggregate(stored(), { op, path, evaluator, requireSigners: [...d.writers] })));
+      result = await perform('cloud.aggregate', () => evaluators.use(d.id, d.bundle, (evaluator) => aggregate(stored(), { op: op as 'sum' | 'mean' | 'count', path, evaluator, requireSigners: [...d.writers] })));
     } catch (err) {
       const info = errorInfo(err);
       await store.audit('aggregate.fail', d.id, { op, path, code: info.code });
@@ -70,7 +69,7 @@ export function aggregateRunner(ctx: RouteContext): AggregateRunner {
       throw envelopeError(err, 'a stored envelope');
     }
     const serverMs = Math.round((performance.now() - started) * 10) / 10;
-    return { result: encodedResult(result), envelopes, serverMs, worker: ctx.jobs?.instance ?? 'local' };
+    return { result: encodedResult(result), envelopes, signedBy: signers.toJSON(), serverMs, worker: instance };
   };
 }
 
@@ -81,29 +80,27 @@ export function aggregateRunner(ctx: RouteContext): AggregateRunner {
  * @param runAggregate - the in-process runner ({@link aggregateRunner}), used without a job queue
  */
 export function aggregateRoutes(app: FastifyInstance, ctx: RouteContext, runAggregate: AggregateRunner): void {
-  const { store, evaluators, perform, jobs } = ctx;
+  const { store, jobs } = ctx;
   app.post<{ Params: { id: string } }>('/api/datasets/:id/aggregate', async (req) => {
     const d = await ctx.datasetOr404(req.params.id);
     assertReader(d, userOf(req));
     const body = req.body as { op?: unknown; path?: unknown } | undefined;
     const op = body?.op;
     const path = body?.path;
-    // Histograms and grouped sums: additions only, in src/aggregates/.
-    if (typeof op === 'string' && GROUP_OPS.has(op)) return answerGroup({ store, dataset: d, op, group: path, evaluators, perform });
-    if (typeof op !== 'string' || !OPS.has(op)) throw new NqcCloudError('ERR_CLOUD_BAD_REQUEST', '"op" expected sum, mean, count, histogram or groupSum');
-    if (typeof path !== 'string' || path.length === 0 || path.length > 200) throw new NqcCloudError('ERR_CLOUD_BAD_REQUEST', '"path" expected a field path');
+    const group = typeof op === 'string' && GROUP_OPS.has(op);
+    if (!group && (typeof op !== 'string' || !OPS.has(op))) throw new NqcCloudError('ERR_CLOUD_BAD_REQUEST', '"op" expected sum, mean, count, histogram or groupSum');
+    // Histograms and grouped sums name a field group (additions only, src/aggregates/).
+    if (group) assertGroupName(path);
+    else if (typeof path !== 'string' || path.length === 0 || path.length > 200) throw new NqcCloudError('ERR_CLOUD_BAD_REQUEST', '"path" expected a field path');
     if ((await store.listEnvelopes(d.id)).length === 0) throw new NqcCloudError('ERR_CLOUD_NO_DATA', 'the dataset has no envelopes yet');
-    const request: AggregateRequest = { datasetId: d.id, op: op as AggregateRequest['op'], path };
+    const request: AggregateRequest = { datasetId: d.id, op: op as AggregateRequest['op'], path: path as string };
     const out = jobs ? await jobs.run(request) : await runAggregate(request);
     const { serverMs, envelopes } = out;
-    const signers: SignerStatement = {
-      enforced: true,
-      enrolledWriters: d.writers.length,
-      envelopes,
-      statement: `aggregated only the ${envelopes} envelope(s) whose ML-DSA signatures verified against the ${d.writers.length} writer(s) the owner enrolled; the server cannot check that the values themselves are honest`,
-    };
+    const signers: SignerStatement = signerStatement(d.writers, envelopes, out.signedBy, group);
     const encoded = out.result;
-    await store.audit('aggregate', d.id, { op, path, envelopes, resultBytes: 'bytes' in encoded ? encoded.bytes : 0, serverMs, ...(jobs ? { worker: out.worker } : {}) });
-    return { op, path, result: encoded, signers, timings: { serverMs, ...(jobs ? { worker: out.worker } : {}) } };
+    const worker = jobs ? { worker: out.worker } : {};
+    const keys = encoded.kind === 'slots' ? { keys: encoded.parts.length } : {};
+    await store.audit('aggregate', d.id, { op, path, envelopes, ...keys, resultBytes: 'bytes' in encoded ? encoded.bytes : 0, serverMs, ...worker });
+    return { op, path, result: encoded, signers, timings: { serverMs, ...worker } };
   });
 }
