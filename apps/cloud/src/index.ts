@@ -15,3 +15,4 @@ export { AGE_BINS, AGE_HISTOGRAM, encodePatient, PATIENT_SCENARIO_FIELDS } from 
 export { AMOUNT_BINS, AMOUNT_FIELD, AMOUNT_HISTOGRAM, BANK_FIELDS, CATEGORIES, CATEGORY_SUMS, encodeTransaction, makeTransactions, type Transaction } from './bank.js';
 export { binOf, groupPath, groupSumFields, histogramFields, isGroupName, MAX_GROUP_KEYS, oneHot, spread, type Bin, type GroupSpec } from './aggregates/groups.js';
 export { sumGroup, type GroupAnswer, type SlotEvaluator, type SlotPart } from './aggregates/slots.js';
+export { signerStatement, SignerTally, type SignedBy, type WriterStatement } from './aggregates/signers.js';
