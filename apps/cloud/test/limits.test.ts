@@ -104,3 +104,33 @@ describe('repeated query parameters', () => {
     expect((await server.app.inject({ url: `/api/audit?dataset=${id}&limit=5` })).statusCode).toBe(200);
   }, 240_000);
 });
+
+describe('a replayed channel request', () => {
+  it('is refused before any route runs with an outer 400 ERR_CLOUD_REPLAY, small or chunked; a tampered one stays a bare 400', async () => {
+    const sent: { body: Uint8Array; type: string }[] = [];
+    const transport = (async (input: string | URL | Request, init?: RequestInit) => {
+      if (init?.method === 'POST') {
+        const body = init.body instanceof Blob ? new Uint8Array(await init.body.arrayBuffer()) : new Uint8Array(init.body as Uint8Array);
+        sent.push({ body, type: (init.headers as Record<string, string>)['content-type']! });
+        return fetch(input, { ...init, body });
+      }
+      return fetch(input, init);
+    }) as typeof fetch;
+    const c = await ChannelClient.connect(server.base, { serverKey: server.serverKey, signingKey: owner.signer, fetch: transport });
+    const count = (chunked: boolean) => c.fetch(`${server.base}/api/datasets/${id}/aggregate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ op: 'count', path: 'age' }), chunked });
+    expect((await count(false)).status).toBe(409); // no data yet: the route ran (and audited nothing)
+    expect((await count(true)).status).toBe(409);
+    expect(sent.map((s) => s.type)).toEqual(['message/ohttp-req', 'message/ohttp-chunked-req']);
+    refused.length = 0;
+    for (const { body, type } of sent) {
+      const res = await fetch(`${server.base}/.well-known/ohttp-gateway`, { method: 'POST', headers: { 'content-type': type }, body });
+      expect({ type, status: res.status, body: (await res.json()) as unknown }).toEqual({ type, status: 400, body: { error: { code: 'ERR_CLOUD_REPLAY', message: expect.any(String), detail: 'ERR_CHANNEL_REPLAY' } } });
+    }
+    expect(refused).toEqual(['ERR_CHANNEL_REPLAY', 'ERR_CHANNEL_REPLAY']);
+    const bad = new Uint8Array(sent[0]!.body);
+    bad[bad.length - 1]! ^= 1;
+    const tampered = await fetch(`${server.base}/.well-known/ohttp-gateway`, { method: 'POST', headers: { 'content-type': sent[0]!.type }, body: bad });
+    expect({ status: tampered.status, text: await tampered.text() }).toEqual({ status: 400, text: 'bad request' });
+    await alive();
+  }, 240_000);
+});

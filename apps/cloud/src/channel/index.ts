@@ -4,9 +4,11 @@
  * HPKE context, a strike register against replays). The gateway's key configuration is signed by
  * the server's ML-DSA-65 key. A user is their verifying key: the server resolves any valid key to its
  * canonical `nqc-pub-...` string and keeps public keys only (see `access.ts` for what each may do).
+ * A replayed request is refused before any route runs with an outer `400 ERR_CLOUD_REPLAY`.
  * @module
  */
-import { Gateway, type ClientKeyResolver, type ReplayRegister } from '@nqc/channel';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { Gateway, type ChannelHandler, type ClientKeyResolver, type OuterResponse, type ReplayRegister, type StreamingOuterResponse } from '@nqc/channel';
 import { nqcChannel } from '@nqc/channel/fastify';
 import type { FastifyInstance } from 'fastify';
 import { NqcCloudError, type ErrorBody } from '../errors.js';
@@ -41,6 +43,33 @@ export interface MountedChannel {
 /** Any verifying key authenticates as itself: the user's identity is their key (authorisation is per dataset). */
 const keyIsIdentity: ClientKeyResolver = { resolve: (key) => key.toString() };
 
+/** The channel error code of the request being handled (set by the gateway's `onError`). */
+const refusal = new AsyncLocalStorage<{ code?: string }>();
+
+/** The outer answer to a replayed request: 400 with a typed code (the gateway's own says only "bad request"). */
+function replayAnswer(): OuterResponse {
+  const e = new NqcCloudError('ERR_CLOUD_REPLAY', 'this encapsulated request was received before (a replay): it was not run again; send a new one', 'ERR_CHANNEL_REPLAY');
+  const body: ErrorBody = { error: { code: e.code, message: e.message, detail: e.detail } };
+  return { status: e.status, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }, body: new TextEncoder().encode(JSON.stringify(body)) };
+}
+
+/** The gateway, with a replayed request answered {@link replayAnswer} (outer, unencrypted: the replayer has no key to read more). */
+class CloudGateway extends Gateway {
+  override async handle(body: Uint8Array, handler: ChannelHandler): Promise<OuterResponse> {
+    const seen: { code?: string } = {};
+    const out = await refusal.run(seen, () => super.handle(body, handler));
+    return out.status === 400 && seen.code === 'ERR_CHANNEL_REPLAY' ? replayAnswer() : out;
+  }
+
+  override async handleChunked(source: AsyncIterable<Uint8Array>, handler: ChannelHandler): Promise<StreamingOuterResponse> {
+    const seen: { code?: string } = {};
+    const out = await refusal.run(seen, () => super.handleChunked(source, handler));
+    if (out.status !== 400 || seen.code !== 'ERR_CHANNEL_REPLAY') return out;
+    const answer = replayAnswer();
+    return { ...answer, body: (async function* () { yield answer.body; })() };
+  }
+}
+
 /** Prefix of the routes that only answer authenticated channel requests. */
 export const API_PREFIX = '/api/';
 
@@ -55,7 +84,7 @@ export const API_PREFIX = '/api/';
 export async function mountChannel(app: FastifyInstance, opts: CloudChannelOptions, maxBodyBytes: number): Promise<MountedChannel> {
   const keys = opts.keys ?? (await generateChannelKeys());
   const MiB = 1 << 20;
-  const gateway = new Gateway({
+  const gateway = new CloudGateway({
     keys: keys.gatewayKeys,
     signingKey: keys.signingKey,
     clients: keyIsIdentity,
@@ -68,6 +97,8 @@ export async function mountChannel(app: FastifyInstance, opts: CloudChannelOptio
     onError: (e) => {
       const code = (e as { code?: unknown }).code;
       const c = typeof code === 'string' ? code : 'ERR_CHANNEL';
+      const seen = refusal.getStore();
+      if (seen && c === 'ERR_CHANNEL_REPLAY') seen.code = c;
       app.log.warn({ code: c }, 'channel request refused');
       opts.onRefuse?.(c);
     },
