@@ -8,6 +8,9 @@
  * (schema `nqc_jobs`) worked by every instance on that database; `NQC_INSTANCE` names this instance
  * (default: random), `NQC_JOB_TIMEOUT_MS` bounds the wait for a job (default 300000). Instances that
  * serve the same clients share one `NQC_CHANNEL_KEYS` file (the key clients pin).
+ *
+ * Limits and timeouts are `buildServer`'s defaults (requests within 120 s, headers within 30 s, JSON
+ * bodies up to 1 MiB); a connection silent for `max(600 s, NQC_JOB_TIMEOUT_MS + 60 s)` is closed.
  * @module
  */
 import { join } from 'node:path';
@@ -57,7 +60,9 @@ if (databaseUrl) {
 const manager = await SecurityManager.create({ pools: { pq: false, he: false, bulk: false } });
 // The same server key across restarts, so clients that pinned it keep working.
 const keys = await loadOrCreateChannelKeys(process.env['NQC_CHANNEL_KEYS'] ?? join(dataDir, 'channel-keys.txt'));
-const app = await buildServer({ store, jobs, manager, channel: { keys, replay }, logger: { level: process.env['LOG_LEVEL'] ?? 'info' }, pageDir: fileURLToPath(new URL('./page', import.meta.url)) });
+// A connection may sit silent while its aggregate waits for a job: keep the inactivity limit above that wait.
+const connectionTimeoutMs = Math.max(600_000, timeoutMs + 60_000);
+const app = await buildServer({ store, jobs, manager, channel: { keys, replay }, connectionTimeoutMs, logger: { level: process.env['LOG_LEVEL'] ?? 'info' }, pageDir: fileURLToPath(new URL('./page', import.meta.url)) });
 const stop = async () => {
   await app.close();
   await manager.close();
