@@ -20,7 +20,7 @@ export interface RouteContext {
   readonly evaluators: EvaluatorCache;
   /** Runs `task` as the manager's operation `op` (counted and timed), or directly without a manager. */
   readonly perform: <T>(op: MeteredOp, task: () => Promise<T>) => Promise<T>;
-  /** The job queue for sum, mean and count, if any. */
+  /** The job queue for every aggregate kind (sum, mean, count, histogram, groupSum), if any. */
   readonly jobs: AggregateJobs | undefined;
   /** The security manager, if any. */
   readonly manager: SecurityManager | undefined;
