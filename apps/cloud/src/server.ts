@@ -185,7 +185,7 @@ export async function buildServer(opts: CloudServerOptions): Promise<FastifyInst
     await app.register(agentsPlugin, { manager, underPressure });
   }
 
-  const channel = await mountChannel(app, opts.channel ?? {}, Math.max(maxDatasetBytes, maxEnvelopeBytes));
+  const channel = await mountChannel(app, opts.channel ?? {}, Math.max(maxDatasetBytes, maxEnvelopeBytes, maxJsonBytes));
   app.decorate('channelServerKey', channel.serverKey);
 
   app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer', bodyLimit: maxEnvelopeBytes }, (_req, body, done) => done(null, body));

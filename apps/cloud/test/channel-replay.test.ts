@@ -1,5 +1,5 @@
 // A replayed request (the same encapsulated bytes sent again, as a network attacker would) is refused
-// by the gateway's strike register before any route runs: a clear outer 400, the refusal reported as
+// by the gateway's strike register before any route runs: a clear outer 400 ERR_CLOUD_REPLAY, the refusal reported as
 // ERR_CHANNEL_REPLAY to the operator, nothing created or stored, and the server keeps serving.
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { ChannelClient, StrikeRegister } from '@nqc/channel';
@@ -38,7 +38,8 @@ const json = (method: string, url: string, body: unknown) => client.fetch(server
 test('a replayed dataset creation (chunked) is refused: no second dataset', async () => {
   const res = await json('POST', '/api/datasets', { name: 'once', writers: [owner.signer.verifyingKey().toString()], bundle: b64(owner.bundle) });
   expect(res.status).toBe(201);
-  expect(await replay()).toEqual({ status: 400, text: 'bad request' });
+  const again = await replay();
+  expect({ status: again.status, code: (JSON.parse(again.text) as { error: { code: string } }).error.code }).toEqual({ status: 400, code: 'ERR_CLOUD_REPLAY' });
   expect(refused).toContain('ERR_CHANNEL_REPLAY');
   expect((await server.store.listDatasets()).map((d) => d.name)).toEqual(['once']);
 }, 240_000);
