@@ -43,9 +43,9 @@ export interface CloudServerOptions {
    * held forever. Checked every `min(30 s, requestTimeoutMs / 4)`.
    */
   readonly requestTimeoutMs?: number;
-  /** Longest time a client may take to send a request's headers, in ms. Default `min(30 000, requestTimeoutMs)`. */
+  /** Longest time a client may take to send a request's headers, in ms (at least 1; capped by `requestTimeoutMs`). Default `min(30 000, requestTimeoutMs)`. */
   readonly headersTimeoutMs?: number;
-  /** How long an idle keep-alive connection is kept open, in ms. Default 72 000 (above common load balancers' 60 s). */
+  /** How long an idle keep-alive connection is kept open, in ms (at least 1). Default 72 000 (above common load balancers' 60 s). */
   readonly keepAliveTimeoutMs?: number;
   /**
    * Longest inactivity of a connection (no byte read or written), in ms; `0`: no limit. Default
@@ -91,10 +91,10 @@ export interface CloudServerOptions {
 
 const MiB = 1024 * 1024;
 
-/** A timeout option: `undefined` gives the default; else a non-negative safe integer (ms). */
-function timeout(value: number | undefined, fallback: number, name: string): number {
+/** A timeout option: `undefined` gives the default; else a safe integer (ms) of at least `min`. */
+function timeout(value: number | undefined, fallback: number, name: string, min = 0): number {
   if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || value < 0) throw new NqcCloudError('ERR_CLOUD_BAD_REQUEST', `"${name}" expected a non-negative integer number of milliseconds`);
+  if (!Number.isSafeInteger(value) || value < min) throw new NqcCloudError('ERR_CLOUD_BAD_REQUEST', `"${name}" expected an integer number of milliseconds, at least ${min}`);
   return value;
 }
 
@@ -122,6 +122,7 @@ function shedOutsideChannel(retryAfter: number) {
  * `GET /api/audit`, and the browser page at `/` when `pageDir` is given.
  * @param opts - store, limits, logger, page directory
  * @returns a fastify instance (not listening); `close()` also stops the HE worker threads
+ * @throws {NqcCloudError} ERR_CLOUD_BAD_REQUEST for a timeout option that is not an integer in range
  */
 export async function buildServer(opts: CloudServerOptions): Promise<FastifyInstance> {
   const { store } = opts;
@@ -130,14 +131,14 @@ export async function buildServer(opts: CloudServerOptions): Promise<FastifyInst
   const maxJsonBytes = opts.maxJsonBytes ?? 1 * MiB;
   const maxWriters = opts.maxWriters ?? 64;
   const requestTimeout = timeout(opts.requestTimeoutMs, 120_000, 'requestTimeoutMs');
-  const headersTimeout = timeout(opts.headersTimeoutMs, requestTimeout === 0 ? 30_000 : Math.min(30_000, requestTimeout), 'headersTimeoutMs');
+  const headersTimeout = timeout(opts.headersTimeoutMs, requestTimeout === 0 ? 30_000 : Math.min(30_000, requestTimeout), 'headersTimeoutMs', 1);
   const app = Fastify({
     logger: opts.logger ?? false,
     // Routes that take more say so: uploads (maxEnvelopeBytes), dataset creation (maxDatasetBytes, below).
     bodyLimit: maxJsonBytes,
     requestTimeout,
     connectionTimeout: timeout(opts.connectionTimeoutMs, 600_000, 'connectionTimeoutMs'),
-    keepAliveTimeout: timeout(opts.keepAliveTimeoutMs, 72_000, 'keepAliveTimeoutMs'),
+    keepAliveTimeout: timeout(opts.keepAliveTimeoutMs, 72_000, 'keepAliveTimeoutMs', 1),
     http: {
       headersTimeout: requestTimeout === 0 ? headersTimeout : Math.min(headersTimeout, requestTimeout),
       // Node checks the two timeouts above on this period (its default, 30 s, is coarse for short limits).

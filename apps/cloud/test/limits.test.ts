@@ -86,6 +86,21 @@ describe('R4: slow clients are cut (requestTimeoutMs, headersTimeoutMs)', () => 
   }, 60_000);
 });
 
+describe('timeout options', () => {
+  it('a negative, fractional or zero (keep-alive, headers) timeout is refused with ERR_CLOUD_BAD_REQUEST', async () => {
+    const { buildServer } = await import('../src/server.js');
+    const { SqliteStore } = await import('../src/sqlite-store.js');
+    const store = new SqliteStore(':memory:');
+    try {
+      for (const o of [{ requestTimeoutMs: -1 }, { connectionTimeoutMs: 1.5 }, { keepAliveTimeoutMs: 0 }, { headersTimeoutMs: 0 }]) {
+        await expect(buildServer({ store, ...o })).rejects.toMatchObject({ code: 'ERR_CLOUD_BAD_REQUEST' });
+      }
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
+});
+
 describe('JSON bodies are bounded by maxJsonBytes (default 1 MiB)', () => {
   it('a 2 MiB JSON body to the aggregate route: 413 ERR_CLOUD_TOO_LARGE, the server keeps serving', async () => {
     const res = await server.app.inject({ method: 'POST', url: `/api/datasets/${id}/aggregate`, payload: { op: 'count', path: 'age', pad: 'x'.repeat(2 * MiB) } });
