@@ -30,7 +30,7 @@ export type { EnvelopeInfo, EnvelopeSizes, HeFieldInfo, RecipientInfo } from './
 export type { DecryptOptions, DecryptResult, DecryptStreamResult, EncryptOptions, OpenEnvelopeOptions } from './envelope.js';
 export { bytesSource, Dearmorer, detectEncoding, type EnvelopeEncoding, type RandomAccessEnvelope, type SeekableSource } from '@nqc/container';
 export type { RotateDataKeyOptions, RotateNde, UpdateRecipientsOptions } from './lifecycle.js';
-export { verifySignature, type VerifySignatureOptions } from './verify.js';
+export { verifySignature, type VerifiedSignature, type VerifySignatureOptions } from './verify.js';
 export {
   aggregate,
   decryptAggregate,

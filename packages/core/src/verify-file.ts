@@ -2,8 +2,7 @@
 import { fileSource, nodeProvider } from '@nqc/container/node';
 import { open } from 'node:fs/promises';
 import { fail } from './errors.js';
-import type { SignerReport } from './keys.js';
-import { verifySignatureWith, type VerifySignatureOptions } from './verify.js';
+import { verifySignatureWith, type VerifiedSignature, type VerifySignatureOptions } from './verify.js';
 
 /**
  * {@link import('./verify.js').verifySignature} for a binary envelope file, in constant memory and
@@ -16,7 +15,7 @@ import { verifySignatureWith, type VerifySignatureOptions } from './verify.js';
  * await decryptFile('report.nqc', 'report.pdf', { identities, requireSigner: 'nqc-pub-...' });
  * ```
  */
-export async function verifySignatureFile(path: string, opts?: VerifySignatureOptions): Promise<{ signer: SignerReport }> {
+export async function verifySignatureFile(path: string, opts?: VerifySignatureOptions): Promise<VerifiedSignature> {
   const fh = await open(path, 'r');
   try {
     const first = new Uint8Array(64);

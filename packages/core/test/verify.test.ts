@@ -1,11 +1,12 @@
 // Keyless signature verification before decryption: verifySignature (bytes, armor, sources) and
 // verifySignatureFile, with decrypt's trust rule (requireSigner).
 import { afterAll, describe, expect, it } from '@jest/globals';
+import { armor } from '@nqc/container';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bytesSource, encrypt, verifySignature, verifySignatureFile } from '../src/node.js';
-import { alice, codeOf, mallory, seeded, signer } from './helpers.js';
+import { bytesSource, encrypt, updateRecipients, verifySignature, verifySignatureFile } from '../src/node.js';
+import { alice, bob, codeOf, hex, mallory, seeded, signer } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nqc-core-verify-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -25,6 +26,19 @@ describe('verifySignature / verifySignatureFile', () => {
     expect(await codeOf(() => verifySignature(env, { requireSigner: mallory.verifyingKey() }))).toBe('ERR_CORE_SIGNER_UNTRUSTED');
     writeFileSync(join(dir, 'a.nqc'), env);
     expect((await verifySignatureFile(join(dir, 'a.nqc'), { requireSigner: [mallory.verifyingKey(), trusted] })).signer.verifyingKey).toBe(trusted);
+  });
+
+  it('returns the transcript the signature covers: the same for armor, re-wrapped stanzas and the file; another for other content', async () => {
+    const env = await encrypt(pt, { ...options, signer });
+    const { transcript } = await verifySignature(env);
+    expect(transcript.length).toBe(32);
+    const rewrapped = await updateRecipients(env, { identities: alice, recipients: [alice.recipient(), bob.recipient()] });
+    expect(hex(rewrapped)).not.toBe(hex(env));
+    writeFileSync(join(dir, 'w.nqc'), rewrapped);
+    const others = [await verifySignature(armor(env)), await verifySignature(`\r\n  ${armor(env).replaceAll('\n', '\r\n')}`), await verifySignature(rewrapped), await verifySignature(bytesSource(rewrapped)), await verifySignatureFile(join(dir, 'w.nqc'))];
+    for (const o of others) expect(hex(o.transcript)).toBe(hex(transcript));
+    const again = await encrypt(pt, { ...options, signer }); // same plaintext, fresh salt and file key
+    expect(hex((await verifySignature(again)).transcript)).not.toBe(hex(transcript));
   });
 
   it('refuses unsigned, tampered ciphertext and armored files', async () => {
