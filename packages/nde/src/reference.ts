@@ -14,11 +14,12 @@
  * |acc| <= 128 * 255 * 255 < 2^23, so every accumulator is exact in int32 on every kernel.
  */
 import { NDE_BLOCK_SIZE, NDE_MIX, NDE_MIX_SHIFT } from './constants.js';
-import { _checkBytes, _checkIndex, _checkItems, _checkKeySalt, _checkVersion } from './checks.js';
+import { _checkVersion } from './checks.js';
 import { _deriveIv, _ParamCache, type NdeParams } from './derive.js';
-import type { NdeBackend, NdeChunk } from './types.js';
+import { _createKernelBackend } from './kernel-backend.js';
+import type { NdeBackend } from './types.js';
 import { _createReferenceBackendV2 } from './v2/reference.js';
-import { ndeModelIdOf, type NdeVersion } from './versions.js';
+import type { NdeVersion } from './versions.js';
 
 const N = NDE_BLOCK_SIZE;
 const H = N / 2;
@@ -143,53 +144,7 @@ export interface NdeReferenceBackend extends NdeBackend {
 }
 
 function createReferenceBackend(): NdeReferenceBackend {
-  const cache = new _ParamCache();
-  let kernel: _ReferenceKernel | undefined;
-  let kernelParams: NdeParams | undefined;
-  const kernelFor = (key: Uint8Array, salt: Uint8Array): _ReferenceKernel => {
-    const params = cache.get(key, salt);
-    if (kernel === undefined || kernelParams !== params) {
-      kernel?.wipe();
-      kernel = new _ReferenceKernel(params);
-      kernelParams = params;
-    }
-    return kernel;
-  };
-  const one = (key: Uint8Array, salt: Uint8Array, index: number, data: Uint8Array, decrypt: boolean): Uint8Array => {
-    _checkKeySalt(key, salt);
-    _checkIndex(index);
-    _checkBytes(data, 'data');
-    const out = new Uint8Array(data.length);
-    kernelFor(key, salt).run(index, data, out, decrypt);
-    return out;
-  };
-  const many = (key: Uint8Array, salt: Uint8Array, items: NdeChunk[], decrypt: boolean): Uint8Array[] => {
-    _checkKeySalt(key, salt);
-    _checkItems(items);
-    const k = kernelFor(key, salt);
-    return items.map(({ index, data }) => {
-      const out = new Uint8Array(data.length);
-      k.run(index, data, out, decrypt);
-      return out;
-    });
-  };
-  return {
-    name: 'reference',
-    version: 1,
-    get modelId() {
-      return ndeModelIdOf(1);
-    },
-    encryptChunk: (key, salt, index, data) => one(key, salt, index, data, false),
-    decryptChunk: (key, salt, index, data) => one(key, salt, index, data, true),
-    // Async wrappers: errors become rejections, like the ONNX backend's.
-    encryptChunks: async (key, salt, items) => many(key, salt, items, false),
-    decryptChunks: async (key, salt, items) => many(key, salt, items, true),
-    close: async () => {
-      kernel?.wipe();
-      kernel = kernelParams = undefined;
-      cache.clear();
-    },
-  };
+  return _createKernelBackend(1, new _ParamCache(), (params) => new _ReferenceKernel(params));
 }
 
 /**
