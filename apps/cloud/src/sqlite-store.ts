@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { duplicate, type AuditEntry, type DatasetRow, type EnvelopeMeta, type Store } from './store.js';
+import { duplicate, migrateRow, type AuditEntry, type DatasetRow, type DatasetSummary, type EnvelopeMeta, type Store } from './store.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS datasets (
@@ -14,7 +14,7 @@ CREATE TABLE IF NOT EXISTS datasets (
 CREATE TABLE IF NOT EXISTS envelopes (
   id TEXT PRIMARY KEY, dataset_id TEXT NOT NULL REFERENCES datasets(id), size INTEGER NOT NULL,
   sha256 TEXT NOT NULL, signer TEXT NOT NULL, fields TEXT NOT NULL, records INTEGER NOT NULL,
-  created_at TEXT NOT NULL, bytes BLOB NOT NULL);
+  created_at TEXT NOT NULL, bytes BLOB NOT NULL, signed TEXT);
 CREATE INDEX IF NOT EXISTS envelopes_by_dataset ON envelopes(dataset_id, created_at);
 CREATE UNIQUE INDEX IF NOT EXISTS envelopes_once ON envelopes(dataset_id, sha256);
 CREATE TABLE IF NOT EXISTS audit (
@@ -23,7 +23,8 @@ CREATE TABLE IF NOT EXISTS audit (
 `;
 
 interface DatasetSql { id: string; name: string; writers: string; bundle: Buffer; he_key_id: string; created_at: string; owner: string; readers: string }
-interface EnvelopeSql { id: string; dataset_id: string; size: number; sha256: string; signer: string; fields: string; records: number; created_at: string }
+interface EnvelopeSql { id: string; dataset_id: string; size: number; sha256: string; signer: string; fields: string; records: number; created_at: string; signed: string | null }
+type SummarySql = Omit<DatasetSql, 'bundle'> & { bundle_bytes: number };
 interface AuditSql { seq: number; at: string; action: string; dataset_id: string | null; detail: string }
 
 const dataset = (r: DatasetSql): DatasetRow => ({
@@ -37,6 +38,22 @@ const dataset = (r: DatasetSql): DatasetRow => ({
   createdAt: r.created_at,
 });
 
+const summary = (r: SummarySql): DatasetSummary => ({
+  id: r.id,
+  name: r.name,
+  writers: JSON.parse(r.writers) as string[],
+  owner: r.owner,
+  readers: JSON.parse(r.readers) as string[],
+  bundleBytes: r.bundle_bytes,
+  heKeyId: r.he_key_id,
+  createdAt: r.created_at,
+});
+
+// Membership in SQL (owner, or one of the JSON arrays), for listings that never load a bundle.
+const MEMBER = 'owner = @user OR EXISTS (SELECT 1 FROM json_each(writers) WHERE value = @user) OR EXISTS (SELECT 1 FROM json_each(readers) WHERE value = @user)';
+// length() of a BLOB reads its size from the record header, not the blob's pages.
+const SUMMARY = 'id, name, writers, he_key_id, created_at, owner, readers, length(bundle) AS bundle_bytes';
+
 const envelope = (r: EnvelopeSql): EnvelopeMeta => ({
   id: r.id,
   datasetId: r.dataset_id,
@@ -46,11 +63,22 @@ const envelope = (r: EnvelopeSql): EnvelopeMeta => ({
   fields: JSON.parse(r.fields) as string[],
   records: r.records,
   createdAt: r.created_at,
+  signed: r.signed,
 });
 
-/** {@link Store} on SQLite: `nqc-cloud.sqlite` in `dataDir` (WAL mode), or in memory for `':memory:'`. */
+/**
+ * {@link Store} on SQLite: `nqc-cloud.sqlite` in `dataDir` (WAL mode), or in memory for `':memory:'`.
+ *
+ * A database made before replay keys (no `envelopes.signed` column) is migrated when opened: the
+ * column and its unique index are added, then (before any envelope method answers) every old row
+ * is stored in binary form (armor decoded) with its replay key, and a later copy of an envelope
+ * already stored (the same signed transcript: a replay the old byte-level check let in) is removed,
+ * with an `envelope.remove` audit entry.
+ */
 export class SqliteStore implements Store {
   readonly #db: Database.Database;
+  /** The legacy-row migration; envelope methods wait for it. */
+  readonly #ready: Promise<void>;
   /** The database file, or `':memory:'`. */
   readonly file: string;
 
@@ -69,6 +97,30 @@ export class SqliteStore implements Store {
     const columns = new Set((this.#db.prepare('PRAGMA table_info(datasets)').all() as { name: string }[]).map((c) => c.name));
     if (!columns.has('owner')) this.#db.exec("ALTER TABLE datasets ADD COLUMN owner TEXT NOT NULL DEFAULT ''");
     if (!columns.has('readers')) this.#db.exec("ALTER TABLE datasets ADD COLUMN readers TEXT NOT NULL DEFAULT '[]'");
+    // Databases made before replay keys: add the column (NULL in old rows, migrated below).
+    const envColumns = new Set((this.#db.prepare('PRAGMA table_info(envelopes)').all() as { name: string }[]).map((c) => c.name));
+    if (!envColumns.has('signed')) this.#db.exec('ALTER TABLE envelopes ADD COLUMN signed TEXT');
+    this.#db.exec('CREATE UNIQUE INDEX IF NOT EXISTS envelopes_signed_once ON envelopes(dataset_id, signed)');
+    this.#ready = this.#migrate();
+    this.#ready.catch(() => undefined); // a failure is answered by the envelope methods, not as an unhandled rejection
+  }
+
+  /** Gives old rows (`signed IS NULL`) their binary form and replay key; removes replayed copies. */
+  async #migrate(): Promise<void> {
+    const ids = this.#db.prepare('SELECT id FROM envelopes WHERE signed IS NULL ORDER BY rowid').pluck().all() as string[];
+    for (const id of ids) {
+      const row = this.#db.prepare('SELECT dataset_id, bytes FROM envelopes WHERE id = ?').get(id) as { dataset_id: string; bytes: Buffer } | undefined;
+      if (!row) continue;
+      const m = await migrateRow(new Uint8Array(row.bytes));
+      if (!m) continue; // does not verify: left as it was, without a replay key
+      const first = this.#db.prepare('SELECT id FROM envelopes WHERE dataset_id = ? AND (signed = ? OR sha256 = ?) AND id <> ?').pluck().get(row.dataset_id, m.signed, m.sha256, id) as string | undefined;
+      if (first !== undefined) {
+        this.#db.prepare('DELETE FROM envelopes WHERE id = ?').run(id);
+        await this.audit('envelope.remove', row.dataset_id, { envelope: id, reason: 'a replayed copy of an envelope already stored (same signed transcript), found when migrating to replay keys', of: first });
+        continue;
+      }
+      this.#db.prepare('UPDATE envelopes SET bytes = ?, size = ?, sha256 = ?, signed = ? WHERE id = ?').run(Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength), m.bytes.byteLength, m.sha256, m.signed, id);
+    }
   }
 
   async createDataset(row: DatasetRow): Promise<void> {
@@ -86,27 +138,39 @@ export class SqliteStore implements Store {
     return (this.#db.prepare('SELECT * FROM datasets ORDER BY created_at, id').all() as DatasetSql[]).map(dataset);
   }
 
+  async listDatasetsOf(user: string): Promise<DatasetSummary[]> {
+    return (this.#db.prepare(`SELECT ${SUMMARY} FROM datasets WHERE ${MEMBER} ORDER BY created_at, id`).all({ user }) as SummarySql[]).map(summary);
+  }
+
+  async countDatasetsOwnedBy(owner: string): Promise<number> {
+    return this.#db.prepare('SELECT count(*) FROM datasets WHERE owner = ?').pluck().get(owner) as number;
+  }
+
   async putEnvelope(m: EnvelopeMeta, bytes: Uint8Array): Promise<void> {
+    await this.#ready;
     try {
       this.#db
-        .prepare('INSERT INTO envelopes (id, dataset_id, size, sha256, signer, fields, records, created_at, bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
-        .run(m.id, m.datasetId, m.size, m.sha256, m.signer, JSON.stringify(m.fields), m.records, m.createdAt, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+        .prepare('INSERT INTO envelopes (id, dataset_id, size, sha256, signer, fields, records, created_at, bytes, signed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(m.id, m.datasetId, m.size, m.sha256, m.signer, JSON.stringify(m.fields), m.records, m.createdAt, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), m.signed ?? null);
     } catch (e) {
       if ((e as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw duplicate();
       throw e;
     }
   }
 
-  async hasEnvelope(datasetId: string, sha256: string): Promise<boolean> {
-    return this.#db.prepare('SELECT 1 FROM envelopes WHERE dataset_id = ? AND sha256 = ?').get(datasetId, sha256) !== undefined;
+  async hasSigned(datasetId: string, signed: string): Promise<boolean> {
+    await this.#ready;
+    return this.#db.prepare('SELECT 1 FROM envelopes WHERE dataset_id = ? AND signed = ?').get(datasetId, signed) !== undefined;
   }
 
   async listEnvelopes(datasetId: string): Promise<EnvelopeMeta[]> {
-    const sql = 'SELECT id, dataset_id, size, sha256, signer, fields, records, created_at FROM envelopes WHERE dataset_id = ? ORDER BY rowid';
+    await this.#ready;
+    const sql = 'SELECT id, dataset_id, size, sha256, signer, fields, records, created_at, signed FROM envelopes WHERE dataset_id = ? ORDER BY rowid';
     return (this.#db.prepare(sql).all(datasetId) as EnvelopeSql[]).map(envelope);
   }
 
   async getEnvelope(id: string): Promise<Uint8Array | undefined> {
+    await this.#ready;
     return this.#bytes(id);
   }
 
@@ -116,11 +180,13 @@ export class SqliteStore implements Store {
   }
 
   async envelopePrefix(id: string, n: number): Promise<Uint8Array> {
+    await this.#ready;
     const r = this.#db.prepare('SELECT substr(bytes, 1, ?) AS head FROM envelopes WHERE id = ?').get(n, id) as { head: Buffer } | undefined;
     return r ? new Uint8Array(r.head) : new Uint8Array();
   }
 
   async *envelopes(datasetId: string): AsyncIterable<Uint8Array> {
+    await this.#ready;
     const ids = this.#db.prepare('SELECT id FROM envelopes WHERE dataset_id = ? ORDER BY rowid').pluck().all(datasetId) as string[];
     for (const id of ids) {
       const b = this.#bytes(id);
@@ -146,6 +212,7 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.#ready.catch(() => undefined);
     this.#db.close();
   }
 }

@@ -4,10 +4,59 @@
  * sizes): no secret key and no plaintext ever reaches a store.
  * @module
  */
+import { Dearmorer, detectEncoding, verifySignature } from '@nqc/core/node';
+import { sha256Hex } from './codec.js';
 import { NqcCloudError } from './errors.js';
 
-/** The refusal of a second copy of the same envelope bytes in a dataset (every store throws it). */
-export const duplicate = (): NqcCloudError => new NqcCloudError('ERR_CLOUD_DUPLICATE', 'this envelope is already stored in the dataset (a replayed upload?)');
+/**
+ * The refusal of a second copy of one signed envelope in a dataset (every store throws it): the same
+ * signed transcript ({@link EnvelopeMeta.signed}), whatever its encoding or stanzas.
+ */
+export const duplicate = (): NqcCloudError => new NqcCloudError('ERR_CLOUD_DUPLICATE', 'this signed envelope is already stored in the dataset (a replayed upload?)');
+
+/**
+ * The one form of an envelope the server stores: binary. ASCII armor (CRLF and surrounding
+ * whitespace tolerated, as every reader) is decoded; binary bytes are returned as they are.
+ * @throws NqcFormatError `ERR_FORMAT_ARMOR` for malformed armor, `ERR_FORMAT_TRUNCATED` for whitespace only
+ */
+export function binaryForm(bytes: Uint8Array): Uint8Array {
+  const encoding = detectEncoding(bytes);
+  if (encoding === 'binary') return bytes;
+  const d = new Dearmorer();
+  const parts = [...d.push(bytes), ...d.finish()];
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/**
+ * An envelope's replay key: the hex SHA-256 transcript its signature covers (`verifySignature`'s
+ * `transcript`; FORMAT.md section 8), the same for its armored form, its stanzas re-wrapped, or
+ * another signature over the same content. Only checks that the signature verifies against the key
+ * the header names (for rows already verified on upload); uploads get it from their own check.
+ * @throws as `verifySignature`
+ */
+export async function signedDigest(binary: Uint8Array): Promise<string> {
+  return Buffer.from((await verifySignature(binary)).transcript).toString('hex');
+}
+
+/**
+ * One legacy envelope row migrated: its binary form, SHA-256 and replay key; `undefined` when the
+ * stored bytes do not verify (kept as they are, without a replay key).
+ * @internal shared by the stores' migrations
+ */
+export async function migrateRow(bytes: Uint8Array): Promise<{ bytes: Uint8Array; sha256: string; signed: string } | undefined> {
+  try {
+    const binary = binaryForm(bytes);
+    return { bytes: binary, sha256: sha256Hex(binary), signed: await signedDigest(binary) };
+  } catch {
+    return undefined;
+  }
+}
 
 /** A dataset as stored: the owner's enrolled writers and the HE evaluation bundle. */
 export interface DatasetRow {
@@ -33,6 +82,12 @@ export interface DatasetRow {
   readonly createdAt: string;
 }
 
+/** A dataset without its bundle: what listing answers need ({@link Store.listDatasetsOf}). */
+export type DatasetSummary = Omit<DatasetRow, 'bundle'> & {
+  /** The bundle's length in bytes. */
+  readonly bundleBytes: number;
+};
+
 /** What the server recorded about one stored envelope (everything public). */
 export interface EnvelopeMeta {
   /** Server-chosen id (hex). */
@@ -41,8 +96,14 @@ export interface EnvelopeMeta {
   readonly datasetId: string;
   /** Envelope length in bytes. */
   readonly size: number;
-  /** SHA-256 of the envelope bytes (hex). */
+  /** SHA-256 of the stored (binary) envelope bytes (hex). */
   readonly sha256: string;
+  /**
+   * The replay key: hex SHA-256 transcript the signature covers (see {@link signedDigest}); unique
+   * per dataset in every store. Every upload has one; absent (`null` when read back) only for a row
+   * put without it (tests) or a legacy row whose bytes no longer verify.
+   */
+  readonly signed?: string | null | undefined;
   /** The verified signer's verifying key (`nqc-pub-...`). */
   readonly signer: string;
   /** HE field paths found in the envelope's header. */
@@ -77,15 +138,23 @@ export interface Store {
   createDataset(row: DatasetRow): Promise<void>;
   /** A dataset, or `undefined`. */
   getDataset(id: string): Promise<DatasetRow | undefined>;
-  /** Every dataset, oldest first. */
+  /** Every dataset, oldest first (bundles included: for maintenance, not for requests). */
   listDatasets(): Promise<DatasetRow[]>;
   /**
-   * Stores an envelope with its metadata, atomically; the same bytes twice in a dataset is refused
-   * with `NqcCloudError` `ERR_CLOUD_DUPLICATE`.
+   * The datasets `user` (a verifying key string) owns, reads or writes, oldest first, without
+   * their bundles (read in the database: the bundle column is never loaded).
+   */
+  listDatasetsOf(user: string): Promise<DatasetSummary[]>;
+  /** How many datasets `owner` owns. */
+  countDatasetsOwnedBy(owner: string): Promise<number>;
+  /**
+   * Stores an envelope (binary form) with its metadata, atomically; a second envelope with the same
+   * {@link EnvelopeMeta.signed} (or the same bytes) in a dataset is refused with `NqcCloudError`
+   * `ERR_CLOUD_DUPLICATE`, also between server instances on one database.
    */
   putEnvelope(meta: EnvelopeMeta, bytes: Uint8Array): Promise<void>;
-  /** Whether the dataset already holds an envelope with this SHA-256 (hex). */
-  hasEnvelope(datasetId: string, sha256: string): Promise<boolean>;
+  /** Whether the dataset already holds an envelope with this replay key ({@link EnvelopeMeta.signed}). */
+  hasSigned(datasetId: string, signed: string): Promise<boolean>;
   /** Metadata of a dataset's envelopes, oldest first. */
   listEnvelopes(datasetId: string): Promise<EnvelopeMeta[]>;
   /** The bytes of one envelope, or `undefined`. */

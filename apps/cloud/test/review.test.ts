@@ -58,7 +58,7 @@ describe('R1 (high): the duplicate check is on raw bytes, but the server accepts
   // verifySignature/inspect/aggregate also take ASCII armor (with CRLF or leading whitespace
   // tolerated). One signed envelope re-encoded N ways is stored N times and summed N times:
   // a replayed upload (ERR_CLOUD_DUPLICATE's whole point) is counted again.
-  it.failing('R1: the armored form of a stored envelope is refused as a duplicate and not summed twice', async () => {
+  it('R1: the armored form of a stored envelope is refused as a duplicate and not summed twice', async () => {
     const id = await freshDataset();
     const people = makePatients(5, 4242);
     const env = await owner.seal(people);
@@ -81,7 +81,7 @@ describe('R1 (high): the duplicate check is on raw bytes, but the server accepts
   // updateRecipients, or any stanza bytes changed: the header MAC is keyed, the server cannot check
   // it) is new bytes to the duplicate check. Deduplicating on the dearmored bytes alone does not fix
   // this: the key must be what the signature covers (e.g. the signature or the transcript hash).
-  it.failing('R1: the same signed envelope under a re-wrapped header is refused as a duplicate', async () => {
+  it('R1: the same signed envelope under a re-wrapped header is refused as a duplicate', async () => {
     const id = await freshDataset();
     const env = await owner.seal(makePatients(4, 4343));
     expect((await upload(env, id)).statusCode).toBe(201);
@@ -262,7 +262,7 @@ describe('R6 (low): a stranger\'s refused upload writes into the dataset\'s audi
   // R6: the upload route checks the sender (assertWriter) inside the try whose catch audits
   // `envelope.refuse`: any key that knows a dataset id (ids are shown to writers and readers) adds
   // rows to that dataset's audit log, without limit, and the owner's log fills with them.
-  it.failing('R6: an upload by a key that is not a member leaves the audit log unchanged', async () => {
+  it('R6: an upload by a key that is not a member leaves the audit log unchanged', async () => {
     const audit = async () => (await server.app.inject({ url: `/api/audit?dataset=${datasetId}&limit=1000` })).json<{ entries: unknown[] }>().entries.length;
     const before = await audit();
     const stranger = generateSigningKey();
@@ -389,7 +389,7 @@ pgDescribe(describe)('two server instances on one PostgreSQL database', () => {
   }, 240_000);
 
   // R1 across instances: the binary form through A, the armored form through B.
-  it.failing('R1: the armored form through instance B of an envelope stored through A is refused as a duplicate', async () => {
+  it('R1: the armored form through instance B of an envelope stored through A is refused as a duplicate', async () => {
     const env = await owner.seal(makePatients(3, 6262));
     const before = await count(a);
     expect((await up(a, env)).statusCode).toBe(201);
@@ -403,7 +403,7 @@ describe('R7 (medium): listing datasets reads every user\'s evaluation bundle fr
   // bundle, ~1.7 MB each and up to maxDatasetBytes) and filters by membership in JavaScript. Any
   // key can create datasets; any key's list request then loads all of them into memory: memory and
   // time per request grow with the whole database, not with the caller's datasets.
-  it.failing('R7: a stranger\'s dataset list loads no evaluation bundle from the store', async () => {
+  it('R7: a stranger\'s dataset list loads no evaluation bundle from the store', async () => {
     const target = server.store as unknown as Record<string, unknown>;
     const proto = Object.getPrototypeOf(target) as Record<string, unknown>;
     let bundleBytes = 0;

@@ -5,7 +5,7 @@
  * @module
  */
 import pg from 'pg';
-import { duplicate, type AuditEntry, type DatasetRow, type EnvelopeMeta, type Store } from '../store.js';
+import { duplicate, migrateRow, type AuditEntry, type DatasetRow, type DatasetSummary, type EnvelopeMeta, type Store } from '../store.js';
 
 /** Options of {@link PostgresStore.open}. */
 export interface PostgresStoreOptions {
@@ -33,15 +33,18 @@ CREATE TABLE IF NOT EXISTS ${s}.datasets (
 CREATE TABLE IF NOT EXISTS ${s}.envelopes (
   seq BIGSERIAL NOT NULL, id TEXT PRIMARY KEY, dataset_id TEXT NOT NULL REFERENCES ${s}.datasets(id),
   size INTEGER NOT NULL, sha256 TEXT NOT NULL, signer TEXT NOT NULL, fields JSONB NOT NULL,
-  records INTEGER NOT NULL, created_at TEXT NOT NULL, bytes BYTEA NOT NULL);
+  records INTEGER NOT NULL, created_at TEXT NOT NULL, bytes BYTEA NOT NULL, signed TEXT);
+ALTER TABLE ${s}.envelopes ADD COLUMN IF NOT EXISTS signed TEXT;
 CREATE INDEX IF NOT EXISTS envelopes_by_dataset ON ${s}.envelopes(dataset_id, seq);
 CREATE UNIQUE INDEX IF NOT EXISTS envelopes_once ON ${s}.envelopes(dataset_id, sha256);
+CREATE UNIQUE INDEX IF NOT EXISTS envelopes_signed_once ON ${s}.envelopes(dataset_id, signed);
 CREATE TABLE IF NOT EXISTS ${s}.audit (
   seq BIGSERIAL PRIMARY KEY, at TEXT NOT NULL, action TEXT NOT NULL, dataset_id TEXT, detail JSONB NOT NULL);
 `;
 
 interface DatasetSql { id: string; name: string; writers: string[]; bundle: Buffer; he_key_id: string; created_at: string; owner: string; readers: string[] }
-interface EnvelopeSql { id: string; dataset_id: string; size: number; sha256: string; signer: string; fields: string[]; records: number; created_at: string }
+interface EnvelopeSql { id: string; dataset_id: string; size: number; sha256: string; signer: string; fields: string[]; records: number; created_at: string; signed: string | null }
+type SummarySql = Omit<DatasetSql, 'bundle'> & { bundle_bytes: number };
 interface AuditSql { seq: string; at: string; action: string; dataset_id: string | null; detail: Record<string, unknown> }
 
 const dataset = (r: DatasetSql): DatasetRow => ({
@@ -54,6 +57,18 @@ const dataset = (r: DatasetSql): DatasetRow => ({
   heKeyId: r.he_key_id,
   createdAt: r.created_at,
 });
+const summary = (r: SummarySql): DatasetSummary => ({
+  id: r.id,
+  name: r.name,
+  owner: r.owner,
+  readers: r.readers,
+  writers: r.writers,
+  bundleBytes: r.bundle_bytes,
+  heKeyId: r.he_key_id,
+  createdAt: r.created_at,
+});
+// octet_length of a bytea reads its (TOAST) size, not the value.
+const SUMMARY = 'id, name, writers, he_key_id, created_at, owner, readers, octet_length(bundle)::int AS bundle_bytes';
 const envelope = (r: EnvelopeSql): EnvelopeMeta => ({
   id: r.id,
   datasetId: r.dataset_id,
@@ -63,13 +78,20 @@ const envelope = (r: EnvelopeSql): EnvelopeMeta => ({
   fields: r.fields,
   records: r.records,
   createdAt: r.created_at,
+  signed: r.signed,
 });
 const audit = (r: AuditSql): AuditEntry => ({ seq: Number(r.seq), at: r.at, action: r.action, datasetId: r.dataset_id, detail: r.detail });
-const META = 'id, dataset_id, size, sha256, signer, fields, records, created_at';
+const META = 'id, dataset_id, size, sha256, signer, fields, records, created_at, signed';
 
 /**
  * {@link Store} on PostgreSQL. Create it with {@link PostgresStore.open}, which creates the schema
  * and tables if missing (safe when several instances start at once).
+ *
+ * Tables made before replay keys are migrated by `open`, under the schema lock: the `signed` column
+ * and its unique index are added, every old row is stored in binary form with its replay key, and a
+ * later copy of an envelope already stored (same signed transcript) is removed with an
+ * `envelope.remove` audit entry. Upgrade every instance sharing the database together: an old
+ * instance still running stores rows without a replay key.
  */
 export class PostgresStore implements Store {
   readonly #pool: pg.Pool;
@@ -99,12 +121,35 @@ export class PostgresStore implements Store {
       await store.#tx(async (c) => {
         await c.query('SELECT pg_advisory_xact_lock($1)', [LOCK_SCHEMA]);
         await c.query(schemaSql(schema));
+        await store.#migrate(c);
       });
     } catch (e) {
       await pool.end();
       throw e;
     }
     return store;
+  }
+
+  /** Gives old rows (`signed IS NULL`) their binary form and replay key; removes replayed copies. */
+  async #migrate(c: pg.PoolClient): Promise<void> {
+    const s = this.#s;
+    const ids = (await c.query<{ id: string }>(`SELECT id FROM ${s}.envelopes WHERE signed IS NULL ORDER BY seq`)).rows;
+    for (const { id } of ids) {
+      const { rows } = await c.query<{ dataset_id: string; bytes: Buffer }>(`SELECT dataset_id, bytes FROM ${s}.envelopes WHERE id = $1`, [id]);
+      const row = rows[0];
+      if (!row) continue;
+      const m = await migrateRow(new Uint8Array(row.bytes));
+      if (!m) continue; // does not verify: left as it was, without a replay key
+      const first = (await c.query<{ id: string }>(`SELECT id FROM ${s}.envelopes WHERE dataset_id = $1 AND (signed = $2 OR sha256 = $3) AND id <> $4 LIMIT 1`, [row.dataset_id, m.signed, m.sha256, id])).rows[0];
+      if (first) {
+        await c.query(`DELETE FROM ${s}.envelopes WHERE id = $1`, [id]);
+        const detail = { envelope: id, reason: 'a replayed copy of an envelope already stored (same signed transcript), found when migrating to replay keys', of: first.id };
+        await c.query('SELECT pg_advisory_xact_lock($1)', [LOCK_AUDIT]);
+        await c.query(`INSERT INTO ${s}.audit (at, action, dataset_id, detail) VALUES ($1, $2, $3, $4)`, [new Date().toISOString(), 'envelope.remove', row.dataset_id, JSON.stringify(detail)]);
+        continue;
+      }
+      await c.query(`UPDATE ${s}.envelopes SET bytes = $1, size = $2, sha256 = $3, signed = $4 WHERE id = $5`, [Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength), m.bytes.byteLength, m.sha256, m.signed, id]);
+    }
   }
 
   async #tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
@@ -144,9 +189,18 @@ export class PostgresStore implements Store {
     return (await this.#pool.query<DatasetSql>(`SELECT * FROM ${this.#s}.datasets ORDER BY seq`)).rows.map(dataset);
   }
 
+  async listDatasetsOf(user: string): Promise<DatasetSummary[]> {
+    const sql = `SELECT ${SUMMARY} FROM ${this.#s}.datasets WHERE owner = $1 OR writers ? $1 OR readers ? $1 ORDER BY seq`;
+    return (await this.#pool.query<SummarySql>(sql, [user])).rows.map(summary);
+  }
+
+  async countDatasetsOwnedBy(owner: string): Promise<number> {
+    return (await this.#pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${this.#s}.datasets WHERE owner = $1`, [owner])).rows[0]!.n;
+  }
+
   async putEnvelope(m: EnvelopeMeta, bytes: Uint8Array): Promise<void> {
     try {
-      await this.#pool.query(`INSERT INTO ${this.#s}.envelopes (id, dataset_id, size, sha256, signer, fields, records, created_at, bytes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, [
+      await this.#pool.query(`INSERT INTO ${this.#s}.envelopes (id, dataset_id, size, sha256, signer, fields, records, created_at, bytes, signed) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, [
         m.id,
         m.datasetId,
         m.size,
@@ -156,16 +210,18 @@ export class PostgresStore implements Store {
         m.records,
         m.createdAt,
         Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+        m.signed ?? null,
       ]);
     } catch (e) {
-      // unique_violation on (dataset_id, sha256): the same bytes again, from any instance.
-      if ((e as { code?: string; constraint?: string }).code === '23505' && (e as { constraint?: string }).constraint === 'envelopes_once') throw duplicate();
+      // unique_violation on (dataset_id, signed) or (dataset_id, sha256): the same signed envelope again, from any instance.
+      const { code, constraint } = e as { code?: string; constraint?: string };
+      if (code === '23505' && (constraint === 'envelopes_signed_once' || constraint === 'envelopes_once')) throw duplicate();
       throw e;
     }
   }
 
-  async hasEnvelope(datasetId: string, sha256: string): Promise<boolean> {
-    return (await this.#pool.query(`SELECT 1 FROM ${this.#s}.envelopes WHERE dataset_id = $1 AND sha256 = $2`, [datasetId, sha256])).rowCount !== 0;
+  async hasSigned(datasetId: string, signed: string): Promise<boolean> {
+    return (await this.#pool.query(`SELECT 1 FROM ${this.#s}.envelopes WHERE dataset_id = $1 AND signed = $2`, [datasetId, signed])).rowCount !== 0;
   }
 
   async listEnvelopes(datasetId: string): Promise<EnvelopeMeta[]> {

@@ -7,18 +7,18 @@ import { errorInfo } from '@nqc/core/node';
 import { parseVerifyingKey } from '@nqc/pql';
 import { HeWorkerEvaluator } from '@nqc/she/node';
 import type { FastifyInstance } from 'fastify';
-import { assertMember, isMember, userOf, verifyingKeys } from '../channel/index.js';
+import { assertMember, userOf, verifyingKeys } from '../channel/index.js';
 import { fromBase64, newId } from '../codec.js';
 import { NqcCloudError } from '../errors.js';
-import type { DatasetRow, EnvelopeMeta } from '../store.js';
+import type { DatasetRow, DatasetSummary, EnvelopeMeta } from '../store.js';
 import type { RouteContext } from './context.js';
 
 /**
  * A dataset as answered to its members: public keys, sizes and counts, never the bundle's bytes.
- * @param d - the dataset
+ * @param d - the dataset (with its bundle, or a summary with the bundle's size)
  * @param envelopes - its envelopes' metadata
  */
-export function datasetView(d: DatasetRow, envelopes: readonly EnvelopeMeta[]) {
+export function datasetView(d: DatasetRow | DatasetSummary, envelopes: readonly EnvelopeMeta[]) {
   return {
     id: d.id,
     name: d.name,
@@ -26,7 +26,7 @@ export function datasetView(d: DatasetRow, envelopes: readonly EnvelopeMeta[]) {
     readers: d.readers,
     writers: d.writers,
     heKeyId: d.heKeyId,
-    bundleBytes: d.bundle.byteLength,
+    bundleBytes: 'bundle' in d ? d.bundle.byteLength : d.bundleBytes,
     createdAt: d.createdAt,
     envelopes: envelopes.length,
     envelopeBytes: envelopes.reduce((n, e) => n + e.size, 0),
@@ -42,7 +42,7 @@ export function datasetView(d: DatasetRow, envelopes: readonly EnvelopeMeta[]) {
 export function datasetRoutes(app: FastifyInstance, ctx: RouteContext): void {
   const { store, evaluators, maxWriters } = ctx;
 
-  app.post('/api/datasets', async (req, reply) => {
+  app.post('/api/datasets', { bodyLimit: ctx.maxDatasetBytes }, async (req, reply) => {
     const owner = userOf(req); // the creator owns the dataset
     const body = req.body as { name?: unknown; writers?: unknown; readers?: unknown; bundle?: unknown } | undefined;
     if (typeof body !== 'object' || body === null) throw new NqcCloudError('ERR_CLOUD_BAD_REQUEST', 'expected a JSON object { name, writers, readers?, bundle }');
@@ -76,8 +76,8 @@ export function datasetRoutes(app: FastifyInstance, ctx: RouteContext): void {
   });
 
   app.get('/api/datasets', async (req) => {
-    const user = userOf(req); // only the datasets this key owns, reads or writes
-    return { datasets: await Promise.all((await store.listDatasets()).filter((d) => isMember(d, user)).map(async (d) => datasetView(d, await store.listEnvelopes(d.id)))) };
+    const user = userOf(req); // only the datasets this key owns, reads or writes, selected by the store, without bundles
+    return { datasets: await Promise.all((await store.listDatasetsOf(user)).map(async (d) => datasetView(d, await store.listEnvelopes(d.id)))) };
   });
 
   app.get<{ Params: { id: string } }>('/api/datasets/:id', async (req) => {

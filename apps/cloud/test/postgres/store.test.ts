@@ -13,7 +13,7 @@ let a: PostgresStore;
 let b: PostgresStore;
 
 const row = (id: string): DatasetRow => ({ id, name: `set ${id}`, owner: 'nqc-pub-owner', readers: ['nqc-pub-r'], writers: ['nqc-pub-w1', 'nqc-pub-w2'], bundle: new Uint8Array([1, 2, 3]), heKeyId: 'k1', createdAt: new Date().toISOString() });
-const meta = (id: string, datasetId: string, bytes: Uint8Array, sha256 = id): EnvelopeMeta => ({ id, datasetId, size: bytes.length, sha256, signer: 'nqc-pub-w1', fields: ['age', 'bill'], records: 7, createdAt: new Date().toISOString() });
+const meta = (id: string, datasetId: string, bytes: Uint8Array, sha256 = id): EnvelopeMeta => ({ id, datasetId, size: bytes.length, sha256, signer: 'nqc-pub-w1', fields: ['age', 'bill'], records: 7, createdAt: new Date().toISOString(), signed: sha256 });
 
 pgDescribe(describe)('PostgresStore', () => {
   beforeAll(async () => {
@@ -50,8 +50,8 @@ pgDescribe(describe)('PostgresStore', () => {
     const got: Buffer[] = [];
     for await (const e of b.envelopes('d1')) got.push(Buffer.from(e));
     expect(got.map((g) => g.length)).toEqual([big.length, 100]);
-    expect(await a.hasEnvelope('d1', 'e2')).toBe(true);
-    expect(await a.hasEnvelope('d2', 'e2')).toBe(false);
+    expect(await a.hasSigned('d1', 'e2')).toBe(true);
+    expect(await a.hasSigned('d2', 'e2')).toBe(false);
     const again = b.putEnvelope({ ...meta('e3', 'd1', small), sha256: 'e2' }, small);
     await expect(again).rejects.toBeInstanceOf(NqcCloudError);
     await expect(again).rejects.toMatchObject({ code: 'ERR_CLOUD_DUPLICATE' });
