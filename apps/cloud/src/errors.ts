@@ -25,6 +25,7 @@ export type CloudErrorCode =
   | 'ERR_CLOUD_JOB_FAILED'
   | 'ERR_CLOUD_BUSY'
   | 'ERR_CLOUD_REPLAY'
+  | 'ERR_CLOUD_QUOTA'
   | 'ERR_CLOUD_INTERNAL';
 
 const STATUS: Record<CloudErrorCode, number> = {
@@ -46,6 +47,7 @@ const STATUS: Record<CloudErrorCode, number> = {
   ERR_CLOUD_JOB_FAILED: 502,
   ERR_CLOUD_BUSY: 503,
   ERR_CLOUD_REPLAY: 400,
+  ERR_CLOUD_QUOTA: 403,
   ERR_CLOUD_INTERNAL: 500,
 };
 

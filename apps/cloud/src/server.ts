@@ -57,6 +57,8 @@ export interface CloudServerOptions {
   readonly maxHeWorkers?: number;
   /** Most writers a dataset may enrol. Default 64. */
   readonly maxWriters?: number;
+  /** Most datasets one key may own (creations over it: `403 ERR_CLOUD_QUOTA`). Default 100. */
+  readonly maxDatasetsPerOwner?: number;
   /** fastify's logger option (default: off). Request bodies are never logged. */
   readonly logger?: FastifyServerOptions['logger'];
   /** Directory of the built browser page (`dist/page`); `undefined`: no page served. */
@@ -200,6 +202,7 @@ export async function buildServer(opts: CloudServerOptions): Promise<FastifyInst
     maxEnvelopeBytes,
     maxDatasetBytes,
     maxWriters,
+    maxDatasetsPerOwner: opts.maxDatasetsPerOwner ?? 100,
     datasetOr404: datasetLookup(store),
   };
   const runAggregate = aggregateRunner(ctx);

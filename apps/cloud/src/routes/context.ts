@@ -30,6 +30,8 @@ export interface RouteContext {
   readonly maxDatasetBytes: number;
   /** Most writers a dataset may enrol. */
   readonly maxWriters: number;
+  /** Most datasets one key may own. */
+  readonly maxDatasetsPerOwner: number;
   /** The dataset with this id, or `ERR_CLOUD_NOT_FOUND`. */
   readonly datasetOr404: (id: string) => Promise<DatasetRow>;
 }

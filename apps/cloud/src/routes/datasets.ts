@@ -40,10 +40,12 @@ export function datasetView(d: DatasetRow | DatasetSummary, envelopes: readonly 
  * @param ctx - the server's shared state
  */
 export function datasetRoutes(app: FastifyInstance, ctx: RouteContext): void {
-  const { store, evaluators, maxWriters } = ctx;
+  const { store, evaluators, maxWriters, maxDatasetsPerOwner } = ctx;
 
   app.post('/api/datasets', { bodyLimit: ctx.maxDatasetBytes }, async (req, reply) => {
     const owner = userOf(req); // the creator owns the dataset
+    // Before the bundle is parsed or a SEAL worker started. Concurrent creations may pass together (at most a few over).
+    if ((await store.countDatasetsOwnedBy(owner)) >= maxDatasetsPerOwner) throw new NqcCloudError('ERR_CLOUD_QUOTA', `this key already owns ${maxDatasetsPerOwner} datasets, the most allowed`);
     const body = req.body as { name?: unknown; writers?: unknown; readers?: unknown; bundle?: unknown } | undefined;
     if (typeof body !== 'object' || body === null) throw new NqcCloudError('ERR_CLOUD_BAD_REQUEST', 'expected a JSON object { name, writers, readers?, bundle }');
     const name = body.name ?? 'dataset';
