@@ -17,6 +17,7 @@
  * (DESIGN.md section 3): MatMulInteger uint8 x uint8 only, no ReduceSum (the eight 64-byte slices of
  * the ciphertext are summed with uint8 Adds), shapes int64, opset 18.
  */
+import { pushDenseLayer, scanChain, u32le } from './layers.js';
 import { DataType, graph, model, node, tensor, valueInfo } from './onnx.js';
 import type { ProtoWriter } from './protobuf.js';
 
@@ -36,12 +37,6 @@ export interface NdeV2ModelShape {
   version: string;
 }
 
-function u32le(value: number): Uint8Array {
-  const out = new Uint8Array(4);
-  new DataView(out.buffer).setUint32(0, value >>> 0, true);
-  return out;
-}
-
 function i64le(values: readonly number[]): Uint8Array {
   const out = new Uint8Array(8 * values.length);
   const view = new DataView(out.buffer);
@@ -59,19 +54,9 @@ export function buildNdeV2Model(shape: NdeV2ModelShape): Uint8Array {
 
   const stepBody = (decrypt: boolean): ProtoWriter => {
     const nodes: ProtoWriter[] = [];
-    // A dense layer: uint8 x uint8 MatMulInteger, int32 accumulators (|acc| < 2^22), the key-derived
-    // per-column zero point as bias; then sigma.
-    const layer = (input: string, w: string, z: string, out: string): void => {
-      nodes.push(
-        node('MatMulInteger', [input, w, '', z], [`${out}_acc`], `${out}_matmul`),
-        node('Cast', [`${out}_acc`], [`${out}_u32`], `${out}_to_u32`, { to: { kind: 'int', value: DataType.UINT32 } }),
-        node('Mul', [`${out}_u32`, 'mix'], [`${out}_mul`], `${out}_mix`),
-        node('BitShift', [`${out}_mul`, 'shift'], [`${out}_top`], `${out}_shift`, {
-          direction: { kind: 'string', value: 'RIGHT' },
-        }),
-        node('Cast', [`${out}_top`], [out], `${out}_to_u8`, { to: { kind: 'int', value: U8 } }),
-      );
-    };
+    // A dense layer (layers.ts): uint8 x uint8 MatMulInteger, int32 accumulators (|acc| < 2^22), the
+    // key-derived per-column zero point as bias; then sigma.
+    const layer = (input: string, w: string, z: string, out: string): void => pushDenseLayer(nodes, input, w, z, out);
     layer('s', 'w1', 'z1', 'a');
     layer('a', 'w2', 'z2', 'y');
     nodes.push(
@@ -100,17 +85,11 @@ export function buildNdeV2Model(shape: NdeV2ModelShape): Uint8Array {
   // branches return (out, final state).
   const chain = (decrypt: boolean): ProtoWriter => {
     const tag = decrypt ? 'decrypt' : 'encrypt';
-    return graph({
+    return scanChain({
       name: `nde_v2_${tag}`,
-      nodes: [
-        node('Scan', ['iv', 'data'], [`${tag}_state`, `${tag}_out`], `${tag}_chain`, {
-          body: { kind: 'graph', value: stepBody(decrypt) },
-          num_scan_inputs: { kind: 'int', value: 1 },
-          scan_input_axes: { kind: 'ints', value: [1] },
-          scan_output_axes: { kind: 'ints', value: [1] },
-        }),
-      ],
-      inputs: [],
+      tag,
+      finalState: `${tag}_state`,
+      body: stepBody(decrypt),
       outputs: [valueInfo(`${tag}_out`, U8, ['batch', 'steps', K]), valueInfo(`${tag}_state`, U8, ['batch', S])],
     });
   };

@@ -2,6 +2,7 @@
  * The NDE v1 ONNX model: one `Scan` over the blocks of a batch of chunks (see packages/nde/README.md,
  * "The construction", which this graph implements node for node).
  */
+import { pushDenseLayer, scanChain, u32le } from './layers.js';
 import { DataType, graph, model, node, tensor, valueInfo } from './onnx.js';
 import type { ProtoWriter } from './protobuf.js';
 
@@ -17,12 +18,6 @@ export interface NdeModelShape {
   version: string;
 }
 
-function u32le(value: number): Uint8Array {
-  const out = new Uint8Array(4);
-  new DataView(out.buffer).setUint32(0, value >>> 0, true);
-  return out;
-}
-
 /** Builds the model bytes. Pure function of `shape`: same input, same bytes. */
 export function buildNdeModel(shape: NdeModelShape): Uint8Array {
   const n = shape.blockSize;
@@ -31,20 +26,8 @@ export function buildNdeModel(shape: NdeModelShape): Uint8Array {
   // The Scan body for one direction: one 128-byte block of every chunk in the batch.
   const blockBody = (decrypt: boolean): ProtoWriter => {
     const nodes: ProtoWriter[] = [];
-    // One dense layer: uint8 x uint8 MatMulInteger (int32 accumulators; the key-derived per-column
-    // b_zero_point acts as the bias), then the mixing nonlinearity: reinterpret as uint32, multiply
-    // by an odd constant mod 2^32, keep the top byte.
-    const layer = (input: string, w: string, z: string, out: string): void => {
-      nodes.push(
-        node('MatMulInteger', [input, w, '', z], [`${out}_acc`], `${out}_matmul`),
-        node('Cast', [`${out}_acc`], [`${out}_u32`], `${out}_to_u32`, { to: { kind: 'int', value: DataType.UINT32 } }),
-        node('Mul', [`${out}_u32`, 'mix'], [`${out}_mul`], `${out}_mix`),
-        node('BitShift', [`${out}_mul`, 'shift'], [`${out}_top`], `${out}_shift`, {
-          direction: { kind: 'string', value: 'RIGHT' },
-        }),
-        node('Cast', [`${out}_top`], [out], `${out}_to_u8`, { to: { kind: 'int', value: U8 } }),
-      );
-    };
+    // Two dense layers (layers.ts: MatMulInteger with the key-derived zero points as bias, then sigma).
+    const layer = (input: string, w: string, z: string, out: string): void => pushDenseLayer(nodes, input, w, z, out);
     layer('h', 'w1', 'z1', 'a1');
     layer('a1', 'w2', 'z2', 'ks');
     // Bytes combine by addition mod 256 (uint8 Add/Sub wrap). The feedback is the ciphertext block:
@@ -64,17 +47,11 @@ export function buildNdeModel(shape: NdeModelShape): Uint8Array {
   // One Scan over the blocks (axis 1 of [batch, blocks, n]) per direction, chosen by an If.
   const chain = (decrypt: boolean): ProtoWriter => {
     const tag = decrypt ? 'decrypt' : 'encrypt';
-    return graph({
+    return scanChain({
       name: `nde_${tag}`,
-      nodes: [
-        node('Scan', ['iv', 'data'], [`${tag}_final_state`, `${tag}_out`], `${tag}_chain`, {
-          body: { kind: 'graph', value: blockBody(decrypt) },
-          num_scan_inputs: { kind: 'int', value: 1 },
-          scan_input_axes: { kind: 'ints', value: [1] },
-          scan_output_axes: { kind: 'ints', value: [1] },
-        }),
-      ],
-      inputs: [],
+      tag,
+      finalState: `${tag}_final_state`,
+      body: blockBody(decrypt),
       outputs: [valueInfo(`${tag}_out`, U8, ['batch', 'blocks', n])],
     });
   };
