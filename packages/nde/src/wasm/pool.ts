@@ -5,104 +5,28 @@
  */
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import type { NdeWasmJob, WasmModule } from '../../wasm/kernel.mjs';
 import { NqcNdeError } from '../errors.js';
+import { _startWorkerRunners, _WorkerThreadRunner } from '../worker-thread.js';
 import { _createWasmBackend, type NdeWasmBackend, type WasmBackendInternals, type WasmRunner, type WasmRunnerFactory } from './backend.js';
 
 const WORKER_PATH = fileURLToPath(new URL('../../wasm/worker.mjs', import.meta.url));
 
-interface Pending {
-  resolve(out: Uint8Array): void;
-  reject(err: unknown): void;
-}
-
 /** One worker thread with its own kernel instance. */
-class WorkerRunner implements WasmRunner {
-  readonly #worker: Worker;
-  readonly #pending = new Map<number, Pending>();
-  readonly ready: Promise<void>;
-  #nextId = 0;
-  #dead: NqcNdeError | undefined;
-  #closing: Promise<void> | undefined;
-  #exited = false;
-
-  constructor(module: WasmModule) {
-    this.#worker = new Worker(WORKER_PATH, { workerData: { module } });
-    this.#worker.unref();
-    this.ready = new Promise<void>((resolve, reject) => {
-      this.#worker.on('message', (msg: { type?: string; id?: number; data?: Uint8Array; error?: string }) => {
-        if (msg.type === 'ready') return resolve();
-        const p = this.#pending.get(msg.id!);
-        if (!p) return;
-        this.#pending.delete(msg.id!);
-        if (this.#pending.size === 0) this.#worker.unref();
-        if (msg.error !== undefined) p.reject(new NqcNdeError('ERR_NDE_BACKEND_FAILED', `the NDE WebAssembly kernel failed: ${msg.error}`));
-        else p.resolve(msg.data!);
-      });
-      const onError = (err: unknown): void => {
-        const dead = new NqcNdeError('ERR_NDE_BACKEND_FAILED', 'NDE worker thread failed', { cause: err });
-        reject(dead);
-        this.#fail(dead);
-      };
-      this.#worker.on('error', onError);
-      this.#worker.on('exit', (code) => {
-        this.#exited = true;
-        if (!this.#dead) onError(new Error(`worker exited with code ${code}`));
-      });
-    });
-    this.ready.catch(() => undefined);
-  }
-
-  #fail(err: NqcNdeError): void {
-    this.#dead ??= err;
-    for (const p of this.#pending.values()) p.reject(this.#dead);
-    this.#pending.clear();
-  }
-
-  run(job: NdeWasmJob): Promise<Uint8Array> {
-    if (this.#dead) return Promise.reject(this.#dead);
-    const id = this.#nextId++;
-    return new Promise<Uint8Array>((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
-      this.#worker.ref();
-      // Every buffer of a job is its own (backend.ts packs them): transfer them all, copy none.
-      const buffers = [job.data, job.ivs, job.w1, job.z1, job.w2, job.z2].map((b) => b.buffer as ArrayBuffer);
-      this.#worker.postMessage({ id, job }, buffers);
-    });
-  }
-
-  close(): Promise<void> {
-    if (this.#closing) return this.#closing;
-    this.#fail(new NqcNdeError('ERR_NDE_CLOSED', 'the NDE backend is closed'));
-    if (this.#exited) return Promise.resolve();
-    // The worker wipes its kernel memory, then exits; a job in progress (milliseconds) finishes first.
-    this.#closing = new Promise<void>((resolve) => {
-      const timer = setTimeout(() => void this.#worker.terminate().then(() => resolve()), 30_000);
-      timer.unref();
-      this.#worker.once('exit', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      this.#worker.ref();
-      this.#worker.postMessage({ type: 'close' });
-    });
-    return this.#closing;
-  }
+function workerRunner(module: WasmModule): WasmRunner & { ready: Promise<void> } {
+  return new _WorkerThreadRunner<NdeWasmJob, Uint8Array>({
+    path: WORKER_PATH,
+    workerData: { module },
+    result: (msg) => msg.data as Uint8Array,
+    failure: (error) => new NqcNdeError('ERR_NDE_BACKEND_FAILED', `the NDE WebAssembly kernel failed: ${error}`),
+    // Every buffer of a job is its own (backend.ts packs them): transfer them all, copy none.
+    transfer: (job) => [job.data, job.ivs, job.w1, job.z1, job.w2, job.z2].map((b) => b.buffer as ArrayBuffer),
+  });
 }
 
 /** Starts `count` worker threads sharing one compiled module. @internal */
 export function _workerRunners(count: number): WasmRunnerFactory {
-  return async (module) => {
-    const runners = Array.from({ length: count }, () => new WorkerRunner(module));
-    try {
-      await Promise.all(runners.map((r) => r.ready));
-    } catch (err) {
-      await Promise.all(runners.map((r) => r.close()));
-      throw err;
-    }
-    return runners;
-  };
+  return (module) => _startWorkerRunners(count, () => workerRunner(module));
 }
 
 /** Options of {@link createWasmBackend}. */
