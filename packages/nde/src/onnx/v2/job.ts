@@ -8,6 +8,7 @@ import { releaseBuffer } from '../../../worker/onnx-session.mjs';
 import type { NdeChunk } from '../../types.js';
 import { NDE_V2_BLOCK_SIZE as K, NDE_V2_STATE as S } from '../../v2/constants.js';
 import { _deriveIvV2, type NdeParamsV2 } from '../../v2/derive.js';
+import { _copyWeights, _padChunks, _sliceOutputs, _wipeJobBuffers } from '../job-buffers.js';
 
 /** A v2 job. Plain data only: it is posted to worker threads as is. @internal */
 export interface OnnxJobV2 {
@@ -38,48 +39,23 @@ export interface OnnxResultV2 {
  * @internal
  */
 export function _packJobV2(params: NdeParamsV2, items: readonly NdeChunk[], decrypt: boolean, states?: Uint8Array): OnnxJobV2 {
-  let steps = 0;
-  for (const it of items) steps = Math.max(steps, Math.ceil(it.data.length / K));
-  const stride = steps * K;
-  const data = new Uint8Array(items.length * stride);
+  const { steps, data } = _padChunks(items, K);
   const iv = new Uint8Array(items.length * S);
-  items.forEach((it, b) => {
-    data.set(it.data, b * stride);
-    if (!states) _deriveIvV2(params.prk, it.index, iv, b * S);
-  });
   if (states) iv.set(states.subarray(0, items.length * S));
-  // Own copies of the weights: a job may wait in the pool's queue while another caller's key replaces
-  // (and wipes) the cached parameters. The caller wipes these copies with _wipeJobV2 when done.
-  const { w1, z1, w2, z2 } = params;
-  return {
-    version: 2,
-    batch: items.length,
-    steps,
-    data,
-    iv,
-    w1: new Uint8Array(w1),
-    z1: new Uint8Array(z1),
-    w2: new Uint8Array(w2),
-    z2: new Uint8Array(z2),
-    decrypt,
-  };
+  else items.forEach((it, b) => _deriveIvV2(params.prk, it.index, iv, b * S));
+  return { version: 2, batch: items.length, steps, data, iv, ..._copyWeights(params), decrypt };
 }
 
 /**
- * Cuts the model's output back into per-chunk results, copies of exactly each chunk's length (a
- * view would keep the rest of the last step, keystream, readable through its `buffer`); takes
- * ownership of `res`: the output, padding included, and the final states are wiped and freed (a
- * caller that wants the states reads them first).
+ * Cuts the model's output back into per-chunk results, copies of exactly each chunk's length (see
+ * {@link _sliceOutputs}); takes ownership of `res`: the output, padding included, and the final
+ * states are wiped and freed (a caller that wants the states reads them first).
  * @internal
  */
 export function _unpackJobV2(job: OnnxJobV2, res: OnnxResultV2, items: readonly NdeChunk[]): Uint8Array[] {
   res.state.fill(0);
   releaseBuffer(res.state);
-  const stride = job.steps * K;
-  const outs = items.map((it, b) => res.out.slice(b * stride, b * stride + it.data.length));
-  res.out.fill(0);
-  releaseBuffer(res.out);
-  return outs;
+  return _sliceOutputs(res.out, job.steps * K, items);
 }
 
 /**
@@ -87,14 +63,5 @@ export function _unpackJobV2(job: OnnxJobV2, res: OnnxResultV2, items: readonly 
  * ran: the runner frees it, a worker takes it). @internal
  */
 export function _wipeJobV2(job: OnnxJobV2): void {
-  job.w1.fill(0);
-  job.z1.fill(0);
-  job.w2.fill(0);
-  job.z2.fill(0);
-  // Transferred to a worker or freed by a runner: detached, nothing left here.
-  if (job.iv.byteLength > 0) job.iv.fill(0);
-  if (job.data.byteLength > 0) {
-    job.data.fill(0);
-    releaseBuffer(job.data);
-  }
+  _wipeJobBuffers(job);
 }
