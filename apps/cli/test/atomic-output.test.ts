@@ -20,6 +20,18 @@ describe('AtomicFileOutput', () => {
     expect(statSync(join(d, 'out.bin')).mode & 0o777).toBe(0o600);
   });
 
+  it('writev appends many pieces in order (more than one writev call, empty pieces too)', () => {
+    const d = dir();
+    const out = new AtomicFileOutput(join(d, 'v.bin'));
+    const pieces = Array.from({ length: 2500 }, (_, i) => new Uint8Array(i % 7).fill(i & 0xff));
+    out.write(new Uint8Array([9]));
+    out.writev(pieces);
+    out.writev([]);
+    out.commit();
+    const want = Buffer.concat([Buffer.from([9]), ...pieces]);
+    expect(readFileSync(join(d, 'v.bin')).equals(want)).toBe(true);
+  });
+
   it('abort leaves no file at all', () => {
     const d = dir();
     const out = new AtomicFileOutput(join(d, 'out.bin'));

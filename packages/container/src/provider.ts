@@ -11,6 +11,12 @@ export interface ChunkAead {
   seal(nonce: Uint8Array, plaintext: Uint8Array): Uint8Array;
   /** Opens ciphertext || tag; `null` when the tag does not verify. */
   open(nonce: Uint8Array, ciphertext: Uint8Array): Uint8Array | null;
+  /**
+   * Optional fast path: the same bytes as `seal`, as two arrays (ciphertext, then the 16-byte tag), so
+   * a provider whose cipher already returns them apart (node:crypto) need not copy them into one.
+   * Streams use it when present; the concatenation of the two must equal `seal(nonce, plaintext)`.
+   */
+  sealParts?(nonce: Uint8Array, plaintext: Uint8Array): readonly [Uint8Array, Uint8Array];
 }
 
 /** Incremental SHA-256 (for the signature transcript). */

@@ -186,9 +186,19 @@ export function encryptEngine(opts: EncryptOptions): EncryptEngine {
     let data = items.map((i) => i.data);
     if (inner) data = checkInnerOutput(await inner.encryptChunks(keys.inner, salt, items), items);
     for (let i = 0; i < items.length; i++) {
-      const ct = aead.seal(chunkNonce(items[i]!.index, items[i]!.index === lastIndex), data[i]!);
-      hasher?.update(ct);
-      emit(ct);
+      const nonce = chunkNonce(items[i]!.index, items[i]!.index === lastIndex);
+      if (aead.sealParts) {
+        // Ciphertext and tag as the provider made them: no copy into one array (same bytes).
+        const [ct, tag] = aead.sealParts(nonce, data[i]!);
+        hasher?.update(ct);
+        hasher?.update(tag);
+        emit(ct);
+        emit(tag);
+      } else {
+        const ct = aead.seal(nonce, data[i]!);
+        hasher?.update(ct);
+        emit(ct);
+      }
     }
   };
 

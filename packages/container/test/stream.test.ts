@@ -9,12 +9,14 @@ import { pipeline } from 'node:stream/promises';
 import {
   armor,
   bytesSource,
+  chunkNonce,
   createDecryptStream,
   decryptEnvelope,
   deriveKeys,
   encodeHeader,
   encryptEnvelope,
   LABELS,
+  nobleProvider,
   openChunk,
   openRandomAccess,
   parseHeader,
@@ -76,6 +78,23 @@ describe('streaming through the Node adapters', () => {
 });
 
 describe('Node adapters', () => {
+  it('nodeProvider.sealParts gives the bytes of seal (and of the noble provider), ciphertext then tag', () => {
+    for (const aead of ['chacha20-poly1305', 'aes-256-gcm'] as const) {
+      const key = seeded(`parts/${aead}`, 32);
+      for (const len of [0, 1, 255, 65536]) {
+        const nonce = chunkNonce(len, len === 0);
+        const pt = seeded(`parts/${aead}/${len}`, len);
+        const [ct, tag] = nodeProvider.aead(aead, key).sealParts!(nonce, pt);
+        expect(ct.length).toBe(len);
+        expect(tag.length).toBe(16);
+        const joined = new Uint8Array([...ct, ...tag]);
+        expect(joined).toEqual(nodeProvider.aead(aead, key).seal(nonce, pt));
+        expect(joined).toEqual(nobleProvider.aead(aead, key).seal(nonce, pt));
+        expect(nodeProvider.aead(aead, key).open(nonce, joined)).toEqual(pt);
+      }
+    }
+  });
+
   it('produce the same bytes as the Web streams and decrypt armored input', async () => {
     const pt = seeded('nodeadapter', 5000);
     const opts = { fileKey, stanzas, chunkSize: 256, salt: seeded('salt', 32), signer: testSigner(seeded('k', 32)) };

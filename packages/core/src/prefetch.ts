@@ -141,12 +141,13 @@ export function prefetchingEncryptTransform(opts: ContainerEncryptOptions, backe
     held.push(g);
   };
 
-  // Sealed output goes out after each group (one push per group: few large writes, never more than
-  // one group's ciphertext collected).
+  // Sealed output goes out after each group (never more than one group's ciphertext collected), as
+  // the pieces the container emitted: no copy into one Buffer; a writable with `writev` (fs.WriteStream,
+  // the CLI's output) writes them with one system call.
   const sealGroup = async (t: Transform, g: Uint8Array) => {
     const out: Uint8Array[] = [];
     await engine.write(g, (b) => void out.push(b));
-    if (out.length) t.push(out.length === 1 ? out[0] : Buffer.concat(out));
+    for (const o of out) t.push(o);
   };
   const sealHeld = (t: Transform) => {
     const g = held.shift()!;
