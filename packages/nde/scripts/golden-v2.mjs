@@ -5,22 +5,14 @@
 import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
+import { bytes } from './label-bytes.mjs';
 
 const dist = process.argv[2] ? pathToFileURL(process.argv[2]).href : new URL('../dist/index.js', import.meta.url).href;
 const { referenceBackendV2: nde } = await import(dist);
 const { _deriveIvV2, _deriveParamsV2 } = await import(new URL('v2/derive.js', dist).href);
 
-// Deterministic inputs: bytes = SHA-256 chain of a label (no randomness, so the file regenerates).
-function bytes(label, length) {
-  const out = new Uint8Array(length);
-  let block = sha256(utf8ToBytes(label));
-  for (let off = 0; off < length; off += 32) {
-    out.set(block.subarray(0, Math.min(32, length - off)), off);
-    block = sha256(block);
-  }
-  return out;
-}
+// Deterministic inputs: bytes = SHA-256 chain of a label (scripts/label-bytes.mjs).
 /** Long plaintexts: byte i = i mod 251 (documented in the file). */
 function pattern(length) {
   const out = new Uint8Array(length);

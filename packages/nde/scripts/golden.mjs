@@ -1,20 +1,11 @@
 // Writes test/vectors/golden.json from the reference backend (the specification).
 // Usage: pnpm build && node scripts/golden.mjs   (only when the spec changes, with a new NDE_VERSION)
 import { writeFileSync } from 'node:fs';
-import { sha256 } from '@noble/hashes/sha2.js';
-import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
+import { bytes } from './label-bytes.mjs';
 import { NDE_MODEL_ID_HEX, referenceBackend } from '../dist/index.js';
 
-// Deterministic inputs: bytes = SHA-256 chain of a label (no randomness, so the file regenerates).
-function bytes(label, length) {
-  const out = new Uint8Array(length);
-  let block = sha256(utf8ToBytes(label));
-  for (let off = 0; off < length; off += 32) {
-    out.set(block.subarray(0, Math.min(32, length - off)), off);
-    block = sha256(block);
-  }
-  return out;
-}
+// Deterministic inputs: bytes = SHA-256 chain of a label (scripts/label-bytes.mjs).
 
 const cases = [
   ['good_empty', 16, 0, 0],
