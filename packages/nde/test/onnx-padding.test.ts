@@ -2,41 +2,22 @@
 // the longest chunk (64 x 2048 steps: ~64 MiB and 64x the compute). The session here is real, wrapped
 // to record the shape of every run; the backends must give the same bytes with bounded padding, and
 // only ever run self-tested batch sizes.
-import { createRequire } from 'node:module';
 import { describe, expect, it, jest } from '@jest/globals';
 import fc from 'fast-check';
+import { ortWithRunHook } from './ort-mock.js';
 import type { NdeBackend, NdeChunk } from '../src/types.js';
 import { testBytes } from './helpers.js';
-
-type Feeds = Record<string, { dims: readonly number[] }>;
-type Session = { run(feeds: Feeds, names: string[]): Promise<unknown> };
 
 /** [batch, steps] of every session.run since the last reset. */
 const shapes: [number, number][] = [];
 
-jest.unstable_mockModule('onnxruntime-node', () => {
-  const real = createRequire(import.meta.url)('onnxruntime-node') as {
-    Tensor: unknown;
-    InferenceSession: { create(...args: unknown[]): Promise<Session> };
-  };
-  const create = async (...args: unknown[]): Promise<Session> => {
-    const session = await real.InferenceSession.create(...args);
-    return new Proxy(session, {
-      get(target, prop) {
-        if (prop === 'run') {
-          return (feeds: Feeds, names: string[]) => {
-            const [batch, steps] = feeds.data!.dims;
-            shapes.push([batch!, steps!]);
-            return target.run(feeds, names);
-          };
-        }
-        const v = Reflect.get(target, prop) as unknown;
-        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-      },
-    });
-  };
-  return { Tensor: real.Tensor, InferenceSession: { create }, default: { Tensor: real.Tensor, InferenceSession: { create } } };
-});
+jest.unstable_mockModule('onnxruntime-node', () =>
+  ortWithRunHook<unknown>((feeds, names, run) => {
+    const [batch, steps] = feeds.data!.dims;
+    shapes.push([batch!, steps!]);
+    return run(feeds, names);
+  }),
+);
 
 const key = Uint8Array.from({ length: 32 }, (_, i) => (i * 13 + 1) & 0xff);
 const salt = new TextEncoder().encode('nde padding');

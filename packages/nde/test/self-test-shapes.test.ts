@@ -2,37 +2,17 @@
 // onnxruntime picks different code paths by size. The session here is real, wrapped so that it
 // corrupts one output byte whenever a run has more than 4 chunks (the old self-test ran 4 chunks
 // only, and accepted this). The backend must refuse, and 'auto' must fall back and say so, once.
-import { createRequire } from 'node:module';
 import { describe, expect, it, jest } from '@jest/globals';
 import fc from 'fast-check';
+import { ortWithRunHook } from './ort-mock.js';
 
-type Feeds = Record<string, { dims: readonly number[] }>;
-type Session = { run(feeds: Feeds, names: string[]): Promise<{ out: { data: Uint8Array } }> };
-
-jest.unstable_mockModule('onnxruntime-node', () => {
-  // The real package, through require (jest's ESM mock does not apply to it).
-  const real = createRequire(import.meta.url)('onnxruntime-node') as {
-    Tensor: unknown;
-    InferenceSession: { create(...args: unknown[]): Promise<Session> };
-  };
-  const create = async (...args: unknown[]): Promise<Session> => {
-    const session = await real.InferenceSession.create(...args);
-    return new Proxy(session, {
-      get(target, prop) {
-        if (prop === 'run') {
-          return async (feeds: Feeds, names: string[]) => {
-            const result = await target.run(feeds, names);
-            if (feeds.data!.dims[0]! > 4) result.out.data[5]! ^= 1;
-            return result;
-          };
-        }
-        const v = Reflect.get(target, prop) as unknown;
-        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-      },
-    });
-  };
-  return { Tensor: real.Tensor, InferenceSession: { create }, default: { Tensor: real.Tensor, InferenceSession: { create } } };
-});
+jest.unstable_mockModule('onnxruntime-node', () =>
+  ortWithRunHook<{ out: { data: Uint8Array } }>(async (feeds, names, run) => {
+    const result = await run(feeds, names);
+    if (feeds.data!.dims[0]! > 4) result.out.data[5]! ^= 1;
+    return result;
+  }),
+);
 
 describe('ONNX self-test at every batch shape', () => {
   it('refuses a session that miscomputes only above 4 chunks; auto falls back with one warning', async () => {

@@ -2,38 +2,20 @@
 // batches and wrong for large ones (onnxruntime picks code paths by size) must be refused. The
 // session here is the real one, wrapped to corrupt one output byte whenever a run has more than 4
 // chunks; a second wrapper corrupts only the final-state output of runs of 2 or more chunks.
-import { createRequire } from 'node:module';
 import { describe, expect, it, jest } from '@jest/globals';
+import { ortWithRunHook, type Feeds } from '../ort-mock.js';
 
-type Feeds = Record<string, { dims: readonly number[] }>;
 type Result = { out: { data: Uint8Array }; state?: { data: Uint8Array } };
-type Session = { run(feeds: Feeds, names: string[]): Promise<Result> };
 
 let corrupt: (feeds: Feeds, result: Result) => void = () => undefined;
 
-jest.unstable_mockModule('onnxruntime-node', () => {
-  const real = createRequire(import.meta.url)('onnxruntime-node') as {
-    Tensor: unknown;
-    InferenceSession: { create(...args: unknown[]): Promise<Session> };
-  };
-  const create = async (...args: unknown[]): Promise<Session> => {
-    const session = await real.InferenceSession.create(...args);
-    return new Proxy(session, {
-      get(target, prop) {
-        if (prop === 'run') {
-          return async (feeds: Feeds, names: string[]) => {
-            const result = await target.run(feeds, names);
-            corrupt(feeds, result);
-            return result;
-          };
-        }
-        const v = Reflect.get(target, prop) as unknown;
-        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-      },
-    });
-  };
-  return { Tensor: real.Tensor, InferenceSession: { create }, default: { Tensor: real.Tensor, InferenceSession: { create } } };
-});
+jest.unstable_mockModule('onnxruntime-node', () =>
+  ortWithRunHook<Result>(async (feeds, names, run) => {
+    const result = await run(feeds, names);
+    corrupt(feeds, result);
+    return result;
+  }),
+);
 
 describe('ONNX v2 self-test at every batch shape', () => {
   it('refuses a session that miscomputes only above 4 chunks', async () => {
