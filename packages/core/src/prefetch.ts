@@ -63,6 +63,15 @@ class Pieces {
       this.length += b.length;
     }
   }
+  /**
+   * Takes `n` bytes as pieces of `size` bytes (the last may be shorter), each a view when it lies in one
+   * input piece: chunk-aligned input (1 MiB reads, the container's one-chunk pieces) is never copied.
+   */
+  takeChunks(n: number, size: number): Buffer[] {
+    const out: Buffer[] = [];
+    for (let o = 0; o < n; o += size) out.push(this.take(Math.min(size, n - o)));
+    return out;
+  }
   take(n: number): Buffer {
     const first = this.#parts[0]!;
     let out: Buffer;
@@ -130,11 +139,10 @@ export function prefetchingEncryptTransform(opts: ContainerEncryptOptions, backe
 
   const pending = new Pieces(); // plaintext not yet cut into groups
   let nextIndex = 0; // index of the next chunk to cut
-  const held: Buffer[] = []; // cut plaintext groups, NDE submitted, not yet given to the engine (<= calls)
+  const held: Buffer[][] = []; // cut plaintext groups (chunk pieces), NDE submitted, not yet given to the engine (<= calls)
 
-  const submit = (g: Buffer) => {
-    const items: { index: number; data: Uint8Array }[] = [];
-    for (let o = 0; o < g.length; o += chunkSize) items.push({ index: nextIndex++, data: new Uint8Array(g.buffer, g.byteOffset + o, Math.min(chunkSize, g.length - o)) });
+  const submit = (g: Buffer[]) => {
+    const items: { index: number; data: Uint8Array }[] = g.map((c) => ({ index: nextIndex++, data: new Uint8Array(c.buffer, c.byteOffset, c.length) }));
     const results = backend.encryptChunks(ndeKey, salt, items);
     results.catch(() => undefined); // a failure resurfaces when the container asks for the chunk
     items.forEach((it, j) => ahead.set(it.index, { data: it.data, out: results.then((r) => r[j]!) }));
@@ -144,15 +152,12 @@ export function prefetchingEncryptTransform(opts: ContainerEncryptOptions, backe
   // Sealed output goes out after each group (never more than one group's ciphertext collected), as
   // the pieces the container emitted: no copy into one Buffer; a writable with `writev` (fs.WriteStream,
   // the CLI's output) writes them with one system call.
-  const sealGroup = async (t: Transform, g: Uint8Array) => {
+  const sealGroup = async (t: Transform, g: readonly Buffer[]) => {
     const out: Uint8Array[] = [];
-    await engine.write(g, (b) => void out.push(b));
+    for (const c of g) await engine.write(new Uint8Array(c.buffer, c.byteOffset, c.length), (b) => void out.push(b));
     for (const o of out) t.push(o);
   };
-  const sealHeld = (t: Transform) => {
-    const g = held.shift()!;
-    return sealGroup(t, new Uint8Array(g.buffer, g.byteOffset, g.length));
-  };
+  const sealHeld = (t: Transform) => sealGroup(t, held.shift()!);
 
   let started = false;
   return new Transform({
@@ -169,7 +174,7 @@ export function prefetchingEncryptTransform(opts: ContainerEncryptOptions, backe
         // large write waits for earlier groups instead of submitting all of itself at once.
         while (pending.length >= groupBytes) {
           if (held.length >= calls) await sealHeld(this);
-          submit(pending.take(groupBytes));
+          submit(pending.takeChunks(groupBytes, chunkSize));
         }
       })().then(() => cb(), cb);
     },
@@ -177,7 +182,7 @@ export function prefetchingEncryptTransform(opts: ContainerEncryptOptions, backe
       if (!started) this.push(engine.header);
       (async () => {
         while (held.length) await sealHeld(this);
-        if (pending.length) await sealGroup(this, new Uint8Array(pending.take(pending.length)));
+        if (pending.length) await sealGroup(this, [pending.take(pending.length)]);
         const out: Uint8Array[] = [];
         await engine.end((b) => void out.push(b));
         for (const o of out) this.push(o);
@@ -208,10 +213,8 @@ export function ndeDecryptTransform(
   let nextIndex = 0;
   const inFlight: Promise<Uint8Array[]>[] = [];
 
-  const submit = (buf: Buffer) => {
-    const C = k!.chunkSize;
-    const items: { index: number; data: Uint8Array }[] = [];
-    for (let o = 0; o < buf.length; o += C) items.push({ index: nextIndex++, data: new Uint8Array(buf.buffer, buf.byteOffset + o, Math.min(C, buf.length - o)) });
+  const submit = (chunks: Buffer[]) => {
+    const items: { index: number; data: Uint8Array }[] = chunks.map((c) => ({ index: nextIndex++, data: new Uint8Array(c.buffer, c.byteOffset, c.length) }));
     const p = nde!.decryptChunks(k!.key, k!.salt, items);
     p.catch(() => undefined); // surfaces when awaited below
     inFlight.push(p);
@@ -233,7 +236,7 @@ export function ndeDecryptTransform(
         // At most `calls` groups in flight: a large write waits for earlier groups (output in order).
         while (pending.length >= groupBytes) {
           if (inFlight.length >= shape.calls) await releaseOne(this);
-          submit(pending.take(groupBytes));
+          submit(pending.takeChunks(groupBytes, k.chunkSize));
         }
       })().then(() => cb(), cb);
     },
@@ -242,7 +245,7 @@ export function ndeDecryptTransform(
         // The rest is less than one group (its last chunk may be short): one more call.
         if (pending.length) {
           if (inFlight.length >= shape!.calls) await releaseOne(this);
-          submit(pending.take(pending.length));
+          submit(pending.takeChunks(pending.length, k!.chunkSize));
         }
         while (inFlight.length) await releaseOne(this);
       })().then(() => cb(), cb);
