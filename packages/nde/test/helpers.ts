@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { expect } from '@jest/globals';
 import { hexToBytes } from '@noble/hashes/utils.js';
+import { NqcNdeError } from '../src/index.js';
 
 export interface GoldenVector {
   name: string;
@@ -40,4 +42,18 @@ export function testBytes(length: number, seed: number): Uint8Array {
     out[i] = s >>> 24;
   }
   return out;
+}
+
+/**
+ * Runs `f`, which must throw an NqcNdeError, and returns `"<code>: <message>"` (the fail_* cases of
+ * the reference backends compare it whole). Must be called inside a test (it asserts).
+ */
+export function thrownNdeError(f: () => unknown): string {
+  try {
+    f();
+  } catch (e) {
+    expect(e).toBeInstanceOf(NqcNdeError);
+    return `${(e as NqcNdeError).code}: ${(e as Error).message}`;
+  }
+  throw new Error('did not throw');
 }

@@ -1,10 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { NDE_MODEL_ID_HEX, NqcNdeError, createReferenceNde, referenceBackend } from '../src/index.js';
+import { NDE_MODEL_ID_HEX, createReferenceNde, referenceBackend } from '../src/index.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { _JOB_BATCHES, _KAT, _katInputs } from '../src/onnx/kat.js';
-import { goldenVectors } from './helpers.js';
+import { goldenVectors, thrownNdeError } from './helpers.js';
 import { specCrypt } from './spec.js';
 
 const { modelId, vectors } = goldenVectors();
@@ -95,15 +95,7 @@ describe('reference backend: input checks (fail_*)', () => {
   const key = new Uint8Array(32);
   const salt = new Uint8Array(16);
   const data = new Uint8Array(4);
-  const code = (f: () => unknown): string => {
-    try {
-      f();
-    } catch (e) {
-      expect(e).toBeInstanceOf(NqcNdeError);
-      return `${(e as NqcNdeError).code}: ${(e as Error).message}`;
-    }
-    throw new Error('did not throw');
-  };
+  const code = thrownNdeError;
   it('fail_key_length', () => {
     expect(code(() => referenceBackend.encryptChunk(new Uint8Array(31), salt, 0, data))).toBe(
       'ERR_NDE_INVALID_INPUT: "key" expected Uint8Array of length 32, got length=31',

@@ -12,7 +12,7 @@ import {
   referenceBackend,
   referenceBackendV2,
 } from '../../src/node.js';
-import { testBytes } from '../helpers.js';
+import { testBytes, thrownNdeError } from '../helpers.js';
 import { specCryptV2 } from './spec.js';
 
 describe('versions', () => {
@@ -90,15 +90,7 @@ describe('v2 input checks (fail_*)', () => {
   const key = new Uint8Array(32);
   const salt = new Uint8Array(16);
   const data = new Uint8Array(4);
-  const thrown = (f: () => unknown): string => {
-    try {
-      f();
-    } catch (e) {
-      expect(e).toBeInstanceOf(NqcNdeError);
-      return `${(e as NqcNdeError).code}: ${(e as Error).message}`;
-    }
-    throw new Error('did not throw');
-  };
+  const thrown = thrownNdeError;
   it('fail_key_length', () => {
     expect(thrown(() => nde.encryptChunk(new Uint8Array(33), salt, 0, data))).toBe('ERR_NDE_INVALID_INPUT: "key" expected Uint8Array of length 32, got length=33');
   });
