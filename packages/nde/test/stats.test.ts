@@ -3,38 +3,14 @@
 import { describe, expect, it } from '@jest/globals';
 import { createReferenceNde } from '../src/index.js';
 import { testBytes } from './helpers.js';
-import { checkAvalanche, flipBit, itHasKeystreamStatistics, zeroKeystream } from './stats.js';
+import { checkAvalanche, flipBit, itAvalanchesOnKeySaltAndIndex, itHasKeystreamStatistics, zeroKeystream } from './stats.js';
 
 const nde = createReferenceNde();
 
 const zeros = new Uint8Array(256);
 
 describe('avalanche: one input bit flips about half of the later keystream bits (binomial bound)', () => {
-  it('one bit of the key', () => {
-    checkAvalanche((t) => {
-      const key = testBytes(32, 1000 + t);
-      const salt = testBytes(16, 2000 + t);
-      const key2 = flipBit(key, (t * 37) % 256);
-      return [nde.encryptChunk(key, salt, t, zeros), nde.encryptChunk(key2, salt, t, zeros)];
-    });
-  });
-  it('one bit of the salt', () => {
-    checkAvalanche((t) => {
-      const key = testBytes(32, 3000 + t);
-      const salt = testBytes(16, 4000 + t);
-      return [nde.encryptChunk(key, salt, 0, zeros), nde.encryptChunk(key, flipBit(salt, (t * 11) % 128), 0, zeros)];
-    });
-  });
-  it('one bit of the chunk index', () => {
-    const key = testBytes(32, 5000);
-    const salt = testBytes(16, 5001);
-    checkAvalanche((t) => {
-      const index = (t * 7919) % 2 ** 20;
-      const bit = t % 52; // stays a safe integer
-      const other = Math.floor(index / 2 ** bit) % 2 === 0 ? index + 2 ** bit : index - 2 ** bit; // index with bit flipped
-      return [nde.encryptChunk(key, salt, index, zeros), nde.encryptChunk(key, salt, other, zeros)];
-    });
-  });
+  itAvalanchesOnKeySaltAndIndex(nde, zeros);
   it('one bit of an earlier plaintext block (keystream of the next blocks, via the ciphertext feedback)', () => {
     const key = testBytes(32, 6000);
     const salt = testBytes(16, 6001);

@@ -6,6 +6,8 @@
 // Hoeffding's inequality gives P(|X - n/2| >= t) <= 2 exp(-2 t^2 / n). Each check uses t for a false
 // alarm probability ALPHA = 1e-9, so the suite is deterministic in practice (fixed seeds besides).
 import { expect, it } from '@jest/globals';
+import type { NdeReferenceBackend } from '../src/index.js';
+import { testBytes } from './helpers.js';
 
 /** False-alarm probability of each check. */
 export const ALPHA = 1e-9;
@@ -113,5 +115,37 @@ export function itHasKeystreamStatistics(ks: Uint8Array): void {
     const c = (n * s12 - s1 * s1) / (n * s2 - s1 * s1);
     // Under independence c is about Normal(-1/(n-1), 1/n).
     expect(Math.abs(c + 1 / (n - 1))).toBeLessThanOrEqual(6 / Math.sqrt(n));
+  });
+}
+
+/**
+ * Registers the avalanche checks common to every version (one bit of the key, of the salt, of the
+ * chunk index; the keystream of `zeros` compared) inside the caller's `describe`.
+ */
+export function itAvalanchesOnKeySaltAndIndex(nde: NdeReferenceBackend, zeros: Uint8Array): void {
+  it('one bit of the key', () => {
+    checkAvalanche((t) => {
+      const key = testBytes(32, 1000 + t);
+      const salt = testBytes(16, 2000 + t);
+      const key2 = flipBit(key, (t * 37) % 256);
+      return [nde.encryptChunk(key, salt, t, zeros), nde.encryptChunk(key2, salt, t, zeros)];
+    });
+  });
+  it('one bit of the salt', () => {
+    checkAvalanche((t) => {
+      const key = testBytes(32, 3000 + t);
+      const salt = testBytes(16, 4000 + t);
+      return [nde.encryptChunk(key, salt, 0, zeros), nde.encryptChunk(key, flipBit(salt, (t * 11) % 128), 0, zeros)];
+    });
+  });
+  it('one bit of the chunk index', () => {
+    const key = testBytes(32, 5000);
+    const salt = testBytes(16, 5001);
+    checkAvalanche((t) => {
+      const index = (t * 7919) % 2 ** 20;
+      const bit = t % 52; // stays a safe integer
+      const other = Math.floor(index / 2 ** bit) % 2 === 0 ? index + 2 ** bit : index - 2 ** bit; // index with bit flipped
+      return [nde.encryptChunk(key, salt, index, zeros), nde.encryptChunk(key, salt, other, zeros)];
+    });
   });
 }
