@@ -12,6 +12,7 @@ import type { FieldType } from './schema.js';
 import { Scope, sealCall, scoped } from './seal.js';
 import { loadCiphertext, saveCiphertext } from './_io.js';
 import { checkPacked } from './_sealct.js';
+import { noteRunning, runningOf, type RunningSum } from './_running.js';
 import type { CipherText } from 'node-seal/implementation/cipher-text.js';
 import type { Encryptor } from 'node-seal/implementation/encryptor.js';
 import type { GaloisKeys } from 'node-seal/implementation/galois-keys.js';
@@ -135,20 +136,48 @@ export class HeEvaluator {
 
   /**
    * Encrypted sum of field `path` over all records of `inputs` (all column-packed, or all record layout).
+   *
+   * Running sums: the FIRST input may be an earlier `sum` result of the same field, the very object
+   * an evaluator of this process returned (`HeEvaluator` or `HeWorkerEvaluator`; a copy, an edited
+   * object or one decoded from bytes is refused, since a result's count and bounds are not
+   * authenticated). The new inputs are added to it, so a server folds inputs in a few at a time and
+   * keeps one ciphertext (constant memory). The result decrypts to what one call over all the
+   * inputs gives, with the same count and bounds, and the same overflow and noise checks: the
+   * noise model counts every fresh input folded in so far. Inputs of another layout, field, slot or
+   * range are refused as in one call.
    * @throws NqcSheError `ERR_SHE_OVERFLOW`, `ERR_SHE_NOISE_BUDGET`, `ERR_SHE_KEY_MISMATCH`,
-   *   `ERR_SHE_UNSUPPORTED` (missing rotation keys), `ERR_SHE_SCHEMA` (inputs disagree on the field)
+   *   `ERR_SHE_UNSUPPORTED` (missing rotation keys; a result that is not a continuable sum),
+   *   `ERR_SHE_SCHEMA` (inputs disagree on the field)
    */
   sum(inputs: Iterable<HeCiphertext>, path: string): HeCiphertext {
-    const sel = this.#select(inputs, path);
-    const { info, total } = sel;
+    const { prev, rest } = this.#splitRunning(inputs);
+    const sel = this.#select(rest, path);
+    const name = `sum(${path})`;
+    const run = prev ? this.#continued(prev, name, sel) : undefined;
+    const { info } = sel;
+    const total = sel.total + (prev ? prev.count : 0);
+    if (total > 0xffffffff) fail('ERR_SHE_INPUT', 'too many records');
+    const k = sel.items.length + (run ? run.inputs : 0);
     const bounds = this.#scaleBounds(info, BigInt(total), total);
-    this.#checkBudget(this.preset.freshNoiseBudget - log2ceil(sel.items.length) - this.#rotCost(sel), 'sum');
+    this.#checkBudget(this.preset.freshNoiseBudget - log2ceil(k) - this.#rotCost(sel), 'sum');
     this.#checkFits(bounds, this.#pc.levelBits[0]!, 'sum');
-    return this.#run(sel, 'sum', `sum(${path})`, info.type, info.decimals, bounds, (ev, c, acc) => {
-      if (!acc) return c;
-      ev.add(acc, c, acc);
-      return acc;
-    });
+    const out = this.#run(
+      sel,
+      'sum',
+      name,
+      info.type,
+      info.decimals,
+      bounds,
+      (ev, c, acc) => {
+        if (!acc) return c;
+        ev.add(acc, c, acc);
+        return acc;
+      },
+      false,
+      prev ? { ct: prev, count: total } : undefined,
+    );
+    noteRunning(out, { inputs: k, layout: sel.layout, field: info });
+    return out;
   }
 
   /**
@@ -216,7 +245,10 @@ export class HeEvaluator {
     );
   }
 
-  /** Encrypted sum and public count: the owner divides (`HeClient.decryptMean`). Same checks as `sum`. */
+  /**
+   * Encrypted sum and public count: the owner divides (`HeClient.decryptMean`). Same checks as `sum`;
+   * like `sum`, the first input may be an earlier result's `sum` (a running mean).
+   */
   mean(inputs: Iterable<HeCiphertext>, path: string): HeMean {
     const items = [...inputs];
     const sum = this.sum(items, path);
@@ -464,6 +496,35 @@ export class HeEvaluator {
     return v;
   }
 
+  /** Splits off a first input of kind `result` (a running sum to continue); the rest are fresh. */
+  #splitRunning(inputs: Iterable<HeCiphertext>): { prev: HeCiphertext | undefined; rest: HeCiphertext[] } {
+    if (inputs === null || typeof inputs !== 'object' || typeof (inputs as Iterable<HeCiphertext>)[Symbol.iterator] !== 'function')
+      fail('ERR_SHE_INPUT', '"inputs" expected an iterable of ciphertexts');
+    const rest = [...inputs];
+    const first = rest[0];
+    const prev = typeof first === 'object' && first !== null && first.kind === 'result' ? rest.shift() : undefined;
+    return { prev, rest };
+  }
+
+  /**
+   * An earlier `sum` to continue: an object an evaluator of this process returned (so its count and
+   * bounds are the ones proved), of this key set, the same field, layout, slot, type and range.
+   */
+  #continued(prev: HeCiphertext, name: string, sel: Selected): RunningSum {
+    const run = runningOf(prev);
+    if (!run) fail('ERR_SHE_UNSUPPORTED', 'results cannot be fed back into an operation, except an earlier sum (the object an evaluator returned) continued as the first input');
+    if (prev.keyId !== this.keyId || prev.paramsId !== this.preset.id)
+      fail('ERR_SHE_KEY_MISMATCH', 'ciphertext was made with another key set or parameter set than this evaluation bundle');
+    if (prev.op !== 'sum' || prev.path !== name)
+      fail('ERR_SHE_UNSUPPORTED', `only an earlier sum of the same field ("${name.slice(0, 80)}") can be continued`);
+    if (run.layout !== sel.layout) fail('ERR_SHE_INPUT', 'inputs mix record and column layouts');
+    const f = run.field;
+    const v = sel.info;
+    if (f.slot !== v.slot || f.type !== v.type || f.decimals !== v.decimals || f.min !== v.min || f.max !== v.max)
+      fail('ERR_SHE_SCHEMA', `inputs disagree on the slot, type or range of field "${name.slice(4, 84)}"`);
+    return run;
+  }
+
   #select(inputs: Iterable<HeCiphertext>, path: string): Selected {
     if (!this.#scope) fail('ERR_SHE_DISPOSED', 'evaluator was disposed');
     if (inputs === null || typeof inputs !== 'object' || typeof (inputs as Iterable<HeCiphertext>)[Symbol.iterator] !== 'function')
@@ -551,6 +612,7 @@ export class HeEvaluator {
     bounds: [bigint | number, bigint | number],
     step: (ev: PresetContext['evaluator'], c: CipherText, acc: CipherText | undefined, item: HeCiphertext, s: Scope) => CipherText | undefined,
     rescale = false,
+    prev?: { readonly ct: HeCiphertext; readonly count: number },
   ): HeCiphertext {
     const pc = this.#pc;
     const ev = pc.evaluator;
@@ -579,6 +641,8 @@ export class HeEvaluator {
         }
         if (this.preset.scheme === 'ckks' && rescale) ev.rescaleToNext(acc, acc);
         if (sel.layout === 'column') this.#rotateSum(acc, outer);
+        // A running sum: the earlier result (already slot-summed) is added last.
+        if (prev) ev.add(acc, this.#load(prev.ct, outer), acc);
         const info: HeValueInfo = Object.freeze({
           path: name,
           type,
@@ -588,7 +652,7 @@ export class HeEvaluator {
           min: bounds[0],
           max: bounds[1],
         });
-        return this.#result(sel.items[0]!, op, name, sel.total, info, acc);
+        return this.#result(sel.items[0]!, op, name, prev ? prev.count : sel.total, info, acc);
       }),
     );
   }

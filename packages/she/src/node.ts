@@ -11,6 +11,7 @@ import { NqcSheError, type SheErrorCode } from './errors.js';
 import { decodeCiphertext, encodeCiphertext, type HeCiphertext } from './format.js';
 import type { HeMean } from './client.js';
 import { EvaluationBundle } from './keys.js';
+import { noteRunning, runningOf, type RunningSum } from './_running.js';
 
 /** Options of {@link HeWorkerEvaluator.create}. */
 export interface HeWorkerOptions {
@@ -83,17 +84,22 @@ export class HeWorkerEvaluator {
   async count(inputs: readonly HeCiphertext[]): Promise<number> {
     return (await this.#call('count', inputs, '')) as number;
   }
-  /** See `HeEvaluator.sum`. */
+  /**
+   * See `HeEvaluator.sum`. Running sums too: the first input may be an earlier `sum` this
+   * evaluator (or one in this process) returned, the object itself; it crosses to the worker
+   * encoded, with what it stands for (inputs folded in, the field), and the answer comes back the
+   * same way, so it can be continued in turn.
+   */
   async sum(inputs: readonly HeCiphertext[], path: string): Promise<HeCiphertext> {
-    return decodeCiphertext(((await this.#call('sum', inputs, path)) as Uint8Array[])[0]!);
+    return this.#running(await this.#call('sum', inputs, path));
   }
   /** See `HeEvaluator.sumSlots`: adds the ciphertexts only (no Galois keys needed). */
   async sumSlots(inputs: readonly HeCiphertext[], path: string): Promise<HeCiphertext> {
     return decodeCiphertext(((await this.#call('sumSlots', inputs, path)) as Uint8Array[])[0]!);
   }
-  /** See `HeEvaluator.mean`. */
+  /** See `HeEvaluator.mean` (running means as for {@link HeWorkerEvaluator.sum}: pass the earlier `sum` first). */
   async mean(inputs: readonly HeCiphertext[], path: string): Promise<HeMean> {
-    const sum = decodeCiphertext(((await this.#call('mean', inputs, path)) as Uint8Array[])[0]!);
+    const sum = this.#running(await this.#call('mean', inputs, path));
     return Object.freeze({ sum, count: sum.count });
   }
   /** See `HeEvaluator.weightedSum`. */
@@ -107,6 +113,14 @@ export class HeWorkerEvaluator {
   /** See `HeEvaluator.product`. */
   async product(inputs: readonly HeCiphertext[], a: string, b: string): Promise<HeCiphertext[]> {
     return ((await this.#call('product', inputs, a, b)) as Uint8Array[]).map((x) => decodeCiphertext(x));
+  }
+
+  /** Decodes a sum's answer and records what it stands for, so that it can be continued. */
+  #running(answer: unknown): HeCiphertext {
+    const { bytes, running } = answer as { bytes: Uint8Array[]; running?: RunningSum };
+    const ct = decodeCiphertext(bytes[0]!);
+    if (running) noteRunning(ct, running);
+    return ct;
   }
 
   /** Terminates the worker. */
@@ -192,6 +206,9 @@ export class HeWorkerEvaluator {
 
   async #call(op: string, inputs: readonly HeCiphertext[], path: string, path2?: string, weights?: readonly number[]): Promise<unknown> {
     const encoded = inputs.map((c) => encodeCiphertext(c));
+    // An earlier sum to continue: what it stands for goes with it (the worker's copy is decoded anew).
+    const first = Array.isArray(inputs) ? (inputs[0] as HeCiphertext | undefined) : undefined;
+    const prev = first && first.kind === 'result' && (op === 'sum' || op === 'mean') ? runningOf(first) : undefined;
     await this.#ensure();
     const id = this.#next++;
     const timeoutMs = this.#opts.timeoutMs ?? 120_000;
@@ -202,7 +219,7 @@ export class HeWorkerEvaluator {
         this.#kill();
       }, timeoutMs);
       this.#pending.set(id, { resolve, reject, timer });
-      this.#worker!.postMessage({ id, op, inputs: encoded, path, path2, weights });
+      this.#worker!.postMessage({ id, op, inputs: encoded, path, path2, weights, prev });
     });
   }
 }

@@ -1,9 +1,10 @@
 // Worker-thread body for @nqc/she/node: holds one HeEvaluator and answers requests with encoded bytes.
 import { parentPort, workerData } from 'node:worker_threads';
-import { decodeCiphertext, encodeCiphertext } from './format.js';
+import { decodeCiphertext, encodeCiphertext, type HeCiphertext } from './format.js';
 import { EvaluationBundle } from './keys.js';
 import { HeEvaluator } from './evaluator.js';
 import { NqcSheError } from './errors.js';
+import { noteRunning, runningOf, type RunningSum } from './_running.js';
 
 interface Request {
   readonly id: number;
@@ -12,6 +13,8 @@ interface Request {
   readonly path: string;
   readonly path2?: string;
   readonly weights?: readonly number[];
+  /** What an earlier sum passed first stands for (sent by HeWorkerEvaluator, same process). */
+  readonly prev?: RunningSum;
 }
 
 const port = parentPort!;
@@ -25,19 +28,21 @@ try {
     if ((m.op as string) === '__crash__') process.exit(70);
     try {
       const cts = m.inputs.map((b) => decodeCiphertext(b));
-      let result: Uint8Array[] | number;
+      if (m.prev && cts[0]?.kind === 'result' && (m.op === 'sum' || m.op === 'mean')) noteRunning(cts[0], m.prev);
+      const answer = (ct: HeCiphertext): { bytes: Uint8Array[]; running?: RunningSum } => ({ bytes: [encodeCiphertext(ct)], running: runningOf(ct) });
+      let result: Uint8Array[] | number | { bytes: Uint8Array[]; running?: RunningSum };
       switch (m.op) {
         case 'count':
           result = ev.count(cts);
           break;
         case 'sum':
-          result = [encodeCiphertext(ev.sum(cts, m.path))];
+          result = answer(ev.sum(cts, m.path));
           break;
         case 'sumSlots':
           result = [encodeCiphertext(ev.sumSlots(cts, m.path))];
           break;
         case 'mean':
-          result = [encodeCiphertext(ev.mean(cts, m.path).sum)];
+          result = answer(ev.mean(cts, m.path).sum);
           break;
         case 'weightedSum':
           result = [encodeCiphertext(ev.weightedSum(cts, m.path, m.weights ?? []))];
