@@ -149,15 +149,24 @@ function unavailable(what: string): NqcNdeError {
   return new NqcNdeError('ERR_NDE_BACKEND_UNAVAILABLE', `${what} is not available in this build of @nqc/nde`);
 }
 
+/** Waits until `backend` has started (its self-test included); if it cannot, closes it and rethrows. */
+async function started<B extends NdeBackend & { ready(): Promise<void> }>(backend: B): Promise<B> {
+  try {
+    await backend.ready();
+    return backend;
+  } catch (err) {
+    await backend.close();
+    throw err;
+  }
+}
+
 async function createNdeV1(choice: NonNullable<CreateNdeOptions['backend']>, opts: CreateNdeOptions): Promise<NdeBackend> {
   if (choice === 'reference') return referenceBackend;
   if (choice === 'wasm') throw unavailable('the WebAssembly backend of NDE v1');
   const onnx = createOnnxBackend(opts);
   try {
-    await onnx.ready();
-    return onnx;
+    return await started(onnx);
   } catch (err) {
-    await onnx.close();
     if (choice === 'onnx') throw err;
     fallback(err, opts.onFallback);
     return referenceBackend;
@@ -176,20 +185,16 @@ async function createNdeV2(choice: NonNullable<CreateNdeOptions['backend']>, opt
   if (choice === 'wasm' || choice === 'auto') {
     const wasm = _createWasmBackendNode({ workers: opts.workers });
     try {
-      await wasm.ready();
-      return wasm;
+      return await started(wasm);
     } catch (err) {
-      await wasm.close();
       if (choice === 'wasm') throw err;
       wasmErr = err;
     }
   }
   const onnx = createOnnxBackendV2(opts);
   try {
-    await onnx.ready();
-    return onnx;
+    return await started(onnx);
   } catch (err) {
-    await onnx.close();
     if (choice === 'onnx') throw err;
     fallback(wasmErr ?? err, opts.onFallback); // the preferred backend's reason
     return referenceBackendV2;
