@@ -429,7 +429,22 @@ export interface AggregateEvaluator {
   count(inputs: readonly HeCiphertext[]): number | Promise<number>;
   sum(inputs: readonly HeCiphertext[], path: string): HeCiphertext | Promise<HeCiphertext>;
   mean(inputs: readonly HeCiphertext[], path: string): HeMean | Promise<HeMean>;
+  /**
+   * `true` if `sum` and `mean` continue an earlier `sum` result passed as their first input (as
+   * `HeEvaluator` and `HeWorkerEvaluator` do): {@link aggregate} then folds the inputs in batches
+   * of 32 into one running result and holds no more than one batch. Absent
+   * (an evaluator written before running sums), every ciphertext is collected and passed in one
+   * call, as before.
+   */
+  readonly runningSums?: boolean | undefined;
 }
+
+/**
+ * @internal Ciphertexts {@link aggregate} folds into its running result per evaluator call (with an
+ * evaluator that has `runningSums`): memory holds at most this many plus the running result,
+ * whatever the number of envelopes.
+ */
+export const AGGREGATE_BATCH = 32;
 
 /** Options of {@link aggregate}. */
 export interface AggregateOptions {
@@ -476,27 +491,58 @@ export async function aggregateWith(
     fail('ERR_CORE_INVALID_ARGUMENT', '"evaluator" expected an HeEvaluator, an HeWorkerEvaluator or an evaluation bundle');
   }
   if (given === undefined && opts.op !== 'count') fail('ERR_CORE_INVALID_ARGUMENT', `"evaluator" is required for ${opts.op}`);
-  const cts: HeCiphertext[] = [];
-  let i = 0;
-  for await (const x of inputs) {
-    const what = `input ${i++}`;
-    if (x instanceof Uint8Array || typeof x === 'string' || isSource(x)) {
-      cts.push(...fieldsAt(await heCiphertextsOf(await envelopeHeader(x, trusted, platform, what)), opts.path));
-    } else {
-      if (trusted) fail('ERR_CORE_SIGNER_UNTRUSTED', `${what} is a bare HE ciphertext, which carries no signature: pass the envelope when signers are required`);
-      cts.push(x as HeCiphertext);
-    }
-  }
-  if (cts.length === 0) fail('ERR_CORE_HE_FIELD', `no HE field "${opts.path}" in the inputs`);
-  if (given === undefined) return cts.reduce((n, c) => n + c.count, 0);
-  let ev: AggregateEvaluator;
+  const op = opts.op;
+  const path = opts.path;
+  let ev: AggregateEvaluator | undefined;
   let close: () => Promise<void> | void = () => undefined;
-  if (isEvaluator(given)) ev = given;
-  else ({ ev, close } = await platform.evaluatorFor(given instanceof Uint8Array ? given : await (given as EvaluationBundle).encode()));
   try {
-    if (opts.op === 'count') return await ev.count(cts);
-    if (opts.op === 'mean') return await ev.mean(cts, opts.path);
-    return await ev.sum(cts, opts.path);
+    // Constant memory: ciphertexts are folded, AGGREGATE_BATCH at a time, into one running result
+    // (a running count with no evaluator), as envelopes are read one at a time.
+    let seen = 0;
+    let records = 0;
+    let run: HeCiphertext | undefined;
+    let mean: HeMean | undefined;
+    let batch: HeCiphertext[] = [];
+    const fold = async (): Promise<void> => {
+      const b = batch;
+      batch = [];
+      if (!ev || b.length === 0) return;
+      if (op === 'count') records += await ev.count(b);
+      else if (op === 'mean') {
+        mean = await ev.mean(run ? [run, ...b] : b, path);
+        run = mean.sum;
+      } else run = await ev.sum(run ? [run, ...b] : b, path);
+    };
+    const add = async (c: HeCiphertext): Promise<void> => {
+      seen++;
+      if (!ev) {
+        records += c.count;
+        return;
+      }
+      batch.push(c);
+      if (batch.length >= AGGREGATE_BATCH && ev.runningSums === true) await fold();
+    };
+    let i = 0;
+    for await (const x of inputs) {
+      const what = `input ${i++}`;
+      let cts: HeCiphertext[];
+      if (x instanceof Uint8Array || typeof x === 'string' || isSource(x)) {
+        cts = fieldsAt(await heCiphertextsOf(await envelopeHeader(x, trusted, platform, what)), path);
+      } else {
+        if (trusted) fail('ERR_CORE_SIGNER_UNTRUSTED', `${what} is a bare HE ciphertext, which carries no signature: pass the envelope when signers are required`);
+        cts = [x as HeCiphertext];
+      }
+      // The evaluator starts once the first field is found (a bundle is loaded only then, as before).
+      if (cts.length > 0 && !ev && given !== undefined) {
+        if (isEvaluator(given)) ev = given;
+        else ({ ev, close } = await platform.evaluatorFor(given instanceof Uint8Array ? given : await (given as EvaluationBundle).encode()));
+      }
+      for (const c of cts) await add(c);
+    }
+    await fold();
+    if (seen === 0) fail('ERR_CORE_HE_FIELD', `no HE field "${path}" in the inputs`);
+    if (op === 'count') return records;
+    return op === 'mean' ? mean! : run!;
   } finally {
     await close();
   }

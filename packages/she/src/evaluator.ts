@@ -55,6 +55,8 @@ export class HeEvaluator {
   readonly keyId: string;
   readonly preset: HePreset;
   readonly galoisSteps: readonly number[];
+  /** `sum` and `mean` continue an earlier `sum` passed as their first input (see `sum`); read by `@nqc/core`'s `aggregate`. */
+  readonly runningSums = true as const;
   #pc: PresetContext;
   #scope: Scope | undefined;
   #rk: RelinKeys | undefined;

@@ -50,6 +50,8 @@ interface Pending {
  */
 export class HeWorkerEvaluator {
   readonly keyId: string;
+  /** `sum` and `mean` continue an earlier `sum` passed as their first input (see `sum`); read by `@nqc/core`'s `aggregate`. */
+  readonly runningSums = true as const;
   #bundle: Uint8Array;
   #opts: HeWorkerOptions;
   #worker: Worker | undefined;
