@@ -153,6 +153,7 @@ export class HeEvaluator {
    */
   sum(inputs: Iterable<HeCiphertext>, path: string): HeCiphertext {
     const { prev, rest } = this.#splitRunning(inputs);
+    if (prev && !runningOf(prev)) fail('ERR_SHE_UNSUPPORTED', 'results cannot be fed back into an operation, except an earlier sum (the object an evaluator returned) continued as the first input');
     const sel = this.#select(rest, path);
     const name = `sum(${path})`;
     const run = prev ? this.#continued(prev, name, sel) : undefined;
