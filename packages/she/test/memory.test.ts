@@ -36,7 +36,9 @@ const rss = (): number => {
 
 describe('memory', () => {
   const measured = exhaustive ? 18_000 : 4_000;
-  const divisor = exhaustive ? 24 : 6;
+  // Default bound 1/3 of a one-ciphertext-per-cycle leak (42 of 125 MiB): a quiet run grows 0-13 MiB,
+  // but loaded CI runs saw 22.7 and 30.6 MiB (RSS counts the allocator's and jest's noise), over 1/6.
+  const divisor = exhaustive ? 24 : 3;
   it(`stays flat over ${measured + 2000} encrypt/add/free cycles`, async () => {
     const keys = await HeKeySet.generate(tiny);
     const schema = defineSchema([{ path: 'x', type: 'integer', min: 0, max: 9 }]);
