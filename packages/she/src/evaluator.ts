@@ -195,9 +195,12 @@ export class HeEvaluator {
    * Running sums: the FIRST input may be an earlier `sumSlots` result of the same field (path
    * `slots(<path>)`, from this key set); the new inputs are added to it, so a server can fold
    * envelopes in one at a time and keep one ciphertext per field (constant memory). The result is
-   * the one a single call over all the inputs would give (same bounds, count and length); the
-   * noise check counts the earlier result's records as inputs (conservative). This is the only
-   * result an operation accepts back.
+   * the one a single call over all the inputs would give (same bounds, count and length). As for
+   * `sum`, the earlier result must be the very (frozen) object an evaluator of this process
+   * returned (`HeEvaluator` or `HeWorkerEvaluator`): its bounds and count are unauthenticated plain
+   * data, so a copy, an edited object or one decoded from bytes is refused (`ERR_SHE_UNSUPPORTED`);
+   * the bounds and noise check come from what this process recorded (fresh inputs folded in so far,
+   * the field's range), never from the object's metadata.
    * @throws NqcSheError `ERR_SHE_OVERFLOW` (a slot could exceed the plain modulus bound),
    *   `ERR_SHE_NOISE_BUDGET`, `ERR_SHE_KEY_MISMATCH`, `ERR_SHE_SCHEMA`, `ERR_SHE_UNSUPPORTED` (record layout)
    */
@@ -211,20 +214,16 @@ export class HeEvaluator {
     const { info } = sel;
     const name = `slots(${path})`;
     const before = prev ? this.#slotSumOf(prev, name, info) : undefined;
-    const k = sel.items.length;
+    // Fresh inputs folded in so far (the earlier result's, as recorded when it was returned).
+    const k = sel.items.length + (before ? before.run.inputs : 0);
     // Each slot receives at most one value per input; unused slots of a short column are zero.
     const bfv = this.preset.scheme === 'bfv';
     const bounds: [bigint | number, bigint | number] = bfv
       ? [BigInt(k) * ((info.min as bigint) < 0n ? (info.min as bigint) : 0n), BigInt(k) * ((info.max as bigint) > 0n ? (info.max as bigint) : 0n)]
       : [k * Math.min(info.min as number, 0), k * Math.max(info.max as number, 0)];
-    if (before) {
-      bounds[0] = bfv ? (bounds[0] as bigint) + (before.min as bigint) : (bounds[0] as number) + (before.min as number);
-      bounds[1] = bfv ? (bounds[1] as bigint) + (before.max as bigint) : (bounds[1] as number) + (before.max as number);
-    }
-    // An earlier result stands for at most `prev.count` fresh inputs (each input holds >= 1 record).
-    this.#checkBudget(this.preset.freshNoiseBudget - log2ceil(k + (prev ? prev.count : 0)), 'slot-wise sum');
+    this.#checkBudget(this.preset.freshNoiseBudget - log2ceil(k), 'slot-wise sum');
     this.#checkFits(bounds, this.#pc.levelBits[0]!, 'slot-wise sum');
-    const length = sel.items.reduce((m, c) => Math.max(m, c.count), before ? before.length : 0);
+    const length = sel.items.reduce((m, c) => Math.max(m, c.count), before ? before.v.length : 0);
     const items = prev ? [prev, ...sel.items] : sel.items;
     const pc = this.#pc;
     return sealCall('sum', () =>
@@ -243,7 +242,9 @@ export class HeEvaluator {
           }
         }
         const out: HeValueInfo = Object.freeze({ path: name, type: info.type, decimals: info.decimals, slot: 0, length, min: bounds[0], max: bounds[1] });
-        return this.#result(sel.items[0]!, 'sum', name, sel.total + (prev ? prev.count : 0), out, acc);
+        const res = this.#result(sel.items[0]!, 'sum', name, sel.total + (prev ? prev.count : 0), out, acc);
+        noteRunning(res, { inputs: k, layout: 'column', field: info });
+        return res;
       }),
     );
   }
@@ -486,8 +487,12 @@ export class HeEvaluator {
     if (ct.kind !== 'field') fail('ERR_SHE_UNSUPPORTED', 'results cannot be fed back into an operation (fresh fields only)');
   }
 
-  /** An earlier `sumSlots` result to continue: this key set, column layout, the same field. */
-  #slotSumOf(prev: HeCiphertext, name: string, info: HeValueInfo): HeValueInfo {
+  /**
+   * An earlier `sumSlots` result to continue: an object an evaluator of this process returned (its
+   * record gives the inputs folded in and the field's range), this key set, column layout, the same
+   * field, type and range.
+   */
+  #slotSumOf(prev: HeCiphertext, name: string, info: HeValueInfo): { v: HeValueInfo; run: RunningSum } {
     checkCiphertext(prev);
     if (prev.keyId !== this.keyId || prev.paramsId !== this.preset.id)
       fail('ERR_SHE_KEY_MISMATCH', 'ciphertext was made with another key set or parameter set than this evaluation bundle');
@@ -496,7 +501,13 @@ export class HeEvaluator {
       fail('ERR_SHE_UNSUPPORTED', `only an earlier slot-wise sum of the same field ("${name.slice(0, 80)}") can be continued; other results cannot be fed back`);
     if (v.slot !== 0 || v.type !== info.type || v.decimals !== info.decimals)
       fail('ERR_SHE_SCHEMA', `the earlier slot-wise sum disagrees with field "${name.slice(0, 80)}" on its type or decimals`);
-    return v;
+    const run = runningOf(prev);
+    if (!run || run.layout !== 'column')
+      fail('ERR_SHE_UNSUPPORTED', 'an earlier slot-wise sum can be continued only as the object an evaluator of this process returned (copies, edited or decoded results are refused: their bounds are not authenticated)');
+    const f = run.field;
+    if (f.slot !== info.slot || f.type !== info.type || f.decimals !== info.decimals || f.min !== info.min || f.max !== info.max)
+      fail('ERR_SHE_SCHEMA', `inputs disagree on the slot, type or range of field "${name.slice(6, 86)}"`);
+    return { v, run };
   }
 
   /** Splits off a first input of kind `result` (a running sum to continue); the rest are fresh. */

@@ -95,9 +95,13 @@ export class HeWorkerEvaluator {
   async sum(inputs: readonly HeCiphertext[], path: string): Promise<HeCiphertext> {
     return this.#running(await this.#call('sum', inputs, path));
   }
-  /** See `HeEvaluator.sumSlots`: adds the ciphertexts only (no Galois keys needed). */
+  /**
+   * See `HeEvaluator.sumSlots`: adds the ciphertexts only (no Galois keys needed). Running slot
+   * sums as for {@link HeWorkerEvaluator.sum}: the first input may be an earlier `sumSlots` result
+   * an evaluator of this process returned, the object itself (copies and decoded ones are refused).
+   */
   async sumSlots(inputs: readonly HeCiphertext[], path: string): Promise<HeCiphertext> {
-    return decodeCiphertext(((await this.#call('sumSlots', inputs, path)) as Uint8Array[])[0]!);
+    return this.#running(await this.#call('sumSlots', inputs, path));
   }
   /** See `HeEvaluator.mean` (running means as for {@link HeWorkerEvaluator.sum}: pass the earlier `sum` first). */
   async mean(inputs: readonly HeCiphertext[], path: string): Promise<HeMean> {
@@ -210,7 +214,7 @@ export class HeWorkerEvaluator {
     const encoded = inputs.map((c) => encodeCiphertext(c));
     // An earlier sum to continue: what it stands for goes with it (the worker's copy is decoded anew).
     const first = Array.isArray(inputs) ? (inputs[0] as HeCiphertext | undefined) : undefined;
-    const prev = first && first.kind === 'result' && (op === 'sum' || op === 'mean') ? runningOf(first) : undefined;
+    const prev = first && first.kind === 'result' && (op === 'sum' || op === 'mean' || op === 'sumSlots') ? runningOf(first) : undefined;
     await this.#ensure();
     const id = this.#next++;
     const timeoutMs = this.#opts.timeoutMs ?? 120_000;

@@ -28,7 +28,7 @@ try {
     if ((m.op as string) === '__crash__') process.exit(70);
     try {
       const cts = m.inputs.map((b) => decodeCiphertext(b));
-      if (m.prev && cts[0]?.kind === 'result' && (m.op === 'sum' || m.op === 'mean')) noteRunning(cts[0], m.prev);
+      if (m.prev && cts[0]?.kind === 'result' && (m.op === 'sum' || m.op === 'mean' || m.op === 'sumSlots')) noteRunning(cts[0], m.prev);
       const answer = (ct: HeCiphertext): { bytes: Uint8Array[]; running?: RunningSum } => ({ bytes: [encodeCiphertext(ct)], running: runningOf(ct) });
       let result: Uint8Array[] | number | { bytes: Uint8Array[]; running?: RunningSum };
       switch (m.op) {
@@ -39,7 +39,7 @@ try {
           result = answer(ev.sum(cts, m.path));
           break;
         case 'sumSlots':
-          result = [encodeCiphertext(ev.sumSlots(cts, m.path))];
+          result = answer(ev.sumSlots(cts, m.path));
           break;
         case 'mean':
           result = answer(ev.mean(cts, m.path).sum);

@@ -1,5 +1,5 @@
 // Security review of the sumSlots continuation (running slot sums, today's change). Each finding is
-// an `it.failing` test naming it (S1, S2): it fails on the current code and passes once fixed.
+// an `it.failing` test naming it (S1, S2) until fixed; both fixed (results continuable only as the object an evaluator of this process returned, _running.ts registry), now plain tests.
 // Checks found sound are plain `it` tests.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { defineSchema, EvaluationBundle, HeClient, HeEvaluator, HeKeySet, NqcSheError, type HeCiphertext } from '../src/index.js';
@@ -64,7 +64,7 @@ describe('sumSlots running sums: the earlier result', () => {
   // 2·BIG - t, wrong, without any error. Whoever hands a running sum back (a cache, a store
   // holding ciphertexts, a job row) defeats ERR_SHE_OVERFLOW. Fix: refuse an earlier result whose
   // bounds do not contain 0 (min <= 0 <= max), or better authenticate results (S2).
-  it.failing('S1: an earlier result with bounds that exclude 0 cannot hide an overflow', () => {
+  it('S1: an earlier result with bounds that exclude 0 cannot hide an overflow', () => {
     const a = client.encryptColumn('big', [BIG])[0]!;
     const b = client.encryptColumn('big', [BIG])[0]!;
     const forged = withBounds(ev.sumSlots([a], 'big'), BigInt(-BIG), BigInt(-BIG));
@@ -80,7 +80,7 @@ describe('sumSlots running sums: the earlier result', () => {
   // sumSlots cannot tell its own results from edited ones. Fix: tag results with a MAC under a key
   // held by the evaluator (random per HeEvaluator / worker), over the encoded metadata and
   // ciphertext, and accept back only results whose tag verifies (constant-time).
-  it.failing('S2: an earlier result whose bounds were narrowed after sumSlots made it is refused', () => {
+  it('S2: an earlier result whose bounds were narrowed after sumSlots made it is refused', () => {
     const a = client.encryptColumn('big', [BIG])[0]!;
     const b = client.encryptColumn('big', [BIG])[0]!;
     const forged = withBounds(ev.sumSlots([a], 'big'), 0n, 0n);

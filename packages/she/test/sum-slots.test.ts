@@ -1,6 +1,6 @@
 // sumSlots: the slot-wise sum (additions only, no Galois keys) behind histograms and grouped sums.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { defineSchema, EvaluationBundle, HeClient, HeEvaluator, HeKeySet, NqcSheError, type HeCiphertext } from '../src/index.js';
+import { decodeCiphertext, defineSchema, encodeCiphertext, EvaluationBundle, HeClient, HeEvaluator, HeKeySet, NqcSheError, type HeCiphertext } from '../src/index.js';
 import { HeWorkerEvaluator } from '../src/node.js';
 
 const schema = defineSchema([
@@ -109,6 +109,35 @@ describe('sumSlots', () => {
     expect(run.count).toBe(10);
     expect(total(run)).toBe(5n * (1_000_000n - 50_000n));
   }, 240_000);
+
+  it('fail_running_sum: only the very object an evaluator returned continues (copies, decoded: ERR_SHE_UNSUPPORTED), in-process and worker', async () => {
+    const col = client.encryptColumn('bin.low', [1, 0, 1])[0]!;
+    const code = async (f: () => unknown): Promise<string> => {
+      try {
+        await f();
+      } catch (e) {
+        return e instanceof NqcSheError ? e.code : `untyped ${(e as Error).message}`;
+      }
+      return 'no error';
+    };
+    const r = ev.sumSlots([col], 'bin.low');
+    expect(Object.isFrozen(r)).toBe(true);
+    expect(await code(() => ev.sumSlots([{ ...r }, col], 'bin.low'))).toBe('ERR_SHE_UNSUPPORTED'); // a copy
+    expect(await code(() => ev.sumSlots([decodeCiphertext(encodeCiphertext(r)), col], 'bin.low'))).toBe('ERR_SHE_UNSUPPORTED'); // decoded
+    const w = await HeWorkerEvaluator.create(bare);
+    try {
+      expect(await code(() => w.sumSlots([{ ...r }, col], 'bin.low'))).toBe('ERR_SHE_UNSUPPORTED');
+      expect(await code(() => w.sumSlots([decodeCiphertext(encodeCiphertext(r)), col], 'bin.low'))).toBe('ERR_SHE_UNSUPPORTED');
+      // The worker continues an in-process result, and the in-process evaluator a worker's.
+      const wr = await w.sumSlots([r, col], 'bin.low');
+      const both = ev.sumSlots([wr, col], 'bin.low');
+      expect(total(both)).toBe(6n);
+      expect(both.values[0]).toMatchObject({ min: 0n, max: 3n, length: 3 });
+      expect(await code(() => w.sumSlots([{ ...wr, values: [{ ...wr.values[0]!, max: 0n }] }, col], 'bin.low'))).toBe('ERR_SHE_UNSUPPORTED'); // narrowed
+    } finally {
+      await w.close();
+    }
+  }, 120_000);
 
   it('runs in the worker evaluator too (a bundle without Galois keys)', async () => {
     const w = await HeWorkerEvaluator.create(bare);
