@@ -109,7 +109,7 @@ describe('S3 (medium): a job outcome read back from the shared queue is trusted 
   // signedBy keys enrolled, counts summing to envelopes) before answering.
   const forged = (result: AggregateOutcome['result'], signedBy: Record<string, number>, envelopes = 1) => (): AggregateOutcome => ({ result, envelopes, signedBy, serverMs: 1, worker: 'rogue' });
 
-  it.failing('S3: a sum answered with a count-kind outcome from the queue is refused', async () => {
+  it('S3: a sum answered with a count-kind outcome from the queue is refused', async () => {
     jobs.forge = forged({ kind: 'count', value: 424242 }, { [owner.signer.verifyingKey().toString()]: 1 });
     try {
       const res = await ask('sum', 'age');
@@ -119,7 +119,7 @@ describe('S3 (medium): a job outcome read back from the shared queue is trusted 
     }
   }, 240_000);
 
-  it.failing('S3: signer counts the worker never verified (1000 of 1 envelope, an unenrolled key) are refused, not stated', async () => {
+  it('S3: signer counts the worker never verified (1000 of 1 envelope, an unenrolled key) are refused, not stated', async () => {
     const real = await ask('sum', 'age');
     const ciphertext = sumOf(real);
     const stranger = generateSigningKey().verifyingKey().toString();
@@ -159,7 +159,7 @@ pgDescribe(describe)('S4 (low): a job that fails with an untyped error leaks its
     await expect(queue.run({ datasetId: 'x', op: 'sum', path: 'age' })).rejects.toMatchObject({ code: expect.stringMatching(/^ERR_CLOUD_/) });
   }, 240_000);
 
-  it.failing('S4: the reader is not told the internal error message', async () => {
+  it('S4: the reader is not told the internal error message', async () => {
     let message = '';
     try {
       await queue.run({ datasetId: 'x', op: 'sum', path: 'age' });

@@ -142,7 +142,8 @@ export class PgBossJobs implements AggregateJobs {
         return { ok: true, outcome: await run(job!.data) };
       } catch (e) {
         if (e instanceof NqcCloudError) return { ok: false, error: { code: e.code, message: e.message, detail: e.detail ?? null } };
-        throw e;
+        // An untyped error's message (paths, hosts, roles) stays on this instance, as in-process.
+        return { ok: false, error: { code: 'ERR_CLOUD_INTERNAL', message: 'internal error', detail: null } };
       }
     });
     this.#workerId = id;
@@ -164,14 +165,17 @@ export class PgBossJobs implements AggregateJobs {
       const job = await this.#boss.getJobById<AggregateRequest>(this.#queue, id);
       const state = job?.state;
       if (state === 'completed') {
-        const out = job!.output as JobOutput;
-        if (out.ok) return out.outcome;
-        const code = CODE.test(out.error.code) ? out.error.code : 'ERR_CLOUD_INTERNAL';
-        throw new NqcCloudError(code, out.error.message, out.error.detail ?? undefined);
+        const out = job!.output as JobOutput | null;
+        if (out?.ok === true) return out.outcome;
+        const err = out?.ok === false ? (out.error as Partial<Record<'code' | 'message' | 'detail', unknown>> | null) : null;
+        if (typeof err?.code !== 'string' || !CODE.test(err.code) || typeof err.message !== 'string') {
+          throw new NqcCloudError('ERR_CLOUD_INTERNAL', 'internal error');
+        }
+        throw new NqcCloudError(err.code as CloudErrorCode, err.message.slice(0, 1000), typeof err.detail === 'string' ? err.detail.slice(0, 200) : undefined);
       }
       if (state === 'failed' || state === 'cancelled' || job === null) {
-        const why = (job?.output as { message?: unknown } | undefined)?.message;
-        throw new NqcCloudError('ERR_CLOUD_JOB_FAILED', `the aggregate job ${state ?? 'vanished'}${typeof why === 'string' ? `: ${why.slice(0, 200)}` : ''}`);
+        // pg-boss stores a thrown error's message in the row: not echoed (it may name hosts, roles, paths).
+        throw new NqcCloudError('ERR_CLOUD_JOB_FAILED', `the aggregate job ${state ?? 'vanished'}`);
       }
       if (Date.now() >= deadline) {
         await this.#boss.cancel(this.#queue, id).catch(() => undefined);

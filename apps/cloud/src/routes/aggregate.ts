@@ -14,6 +14,7 @@ import { envelopeError, NqcCloudError } from '../errors.js';
 import { assertGroupName, GROUP_OPS, runGroup } from '../aggregates/route.js';
 import { signerStatement, SignerTally, type SignerStatement } from '../aggregates/signers.js';
 import type { AggregateOutcome, AggregateRequest, AggregateRunner } from '../jobs/index.js';
+import { checkJobOutcome } from '../jobs/outcome.js';
 import type { RouteContext } from './context.js';
 
 export type { SignerStatement, WriterStatement } from '../aggregates/signers.js';
@@ -94,7 +95,8 @@ export function aggregateRoutes(app: FastifyInstance, ctx: RouteContext, runAggr
     else if (typeof path !== 'string' || path.length === 0 || path.length > 200) throw new NqcCloudError('ERR_CLOUD_BAD_REQUEST', '"path" expected a field path');
     if ((await store.listEnvelopes(d.id)).length === 0) throw new NqcCloudError('ERR_CLOUD_NO_DATA', 'the dataset has no envelopes yet');
     const request: AggregateRequest = { datasetId: d.id, op: op as AggregateRequest['op'], path: path as string };
-    const out = jobs ? await jobs.run(request) : await runAggregate(request);
+    // A job's outcome is the shared queue's word: checked strictly against the request and the writers.
+    const out = jobs ? checkJobOutcome(request, d.writers, await jobs.run(request)) : await runAggregate(request);
     const { serverMs, envelopes } = out;
     const signers: SignerStatement = signerStatement(d.writers, envelopes, out.signedBy, group);
     const encoded = out.result;

@@ -140,7 +140,8 @@ pgDescribe(describe)('two server instances on one PostgreSQL database', () => {
       const failed = await failing;
       expect(failed.statusCode).toBe(502);
       expect(errorOf(failed)).toMatchObject({ code: 'ERR_CLOUD_JOB_FAILED' });
-      expect(errorOf(failed).message).toMatch(/failed: worker crashed/);
+      // S4 (review 2): the failed job's stored message is not echoed to the reader.
+      expect(errorOf(failed).message).toBe('the aggregate job failed');
       // The other instances keep answering.
       expect((await ask(a, datasetId, 'count', 'age')).statusCode).toBe(200);
     } finally {
