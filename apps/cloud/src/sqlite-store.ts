@@ -27,27 +27,18 @@ interface EnvelopeSql { id: string; dataset_id: string; size: number; sha256: st
 type SummarySql = Omit<DatasetSql, 'bundle'> & { bundle_bytes: number };
 interface AuditSql { seq: number; at: string; action: string; dataset_id: string | null; detail: string }
 
-const dataset = (r: DatasetSql): DatasetRow => ({
+// The public columns of a dataset row, shared by the full row and the summary (no bundle bytes).
+const members = (r: Omit<DatasetSql, 'bundle'>): Omit<DatasetRow, 'bundle'> => ({
   id: r.id,
   name: r.name,
   writers: JSON.parse(r.writers) as string[],
   owner: r.owner,
   readers: JSON.parse(r.readers) as string[],
-  bundle: new Uint8Array(r.bundle),
   heKeyId: r.he_key_id,
   createdAt: r.created_at,
 });
-
-const summary = (r: SummarySql): DatasetSummary => ({
-  id: r.id,
-  name: r.name,
-  writers: JSON.parse(r.writers) as string[],
-  owner: r.owner,
-  readers: JSON.parse(r.readers) as string[],
-  bundleBytes: r.bundle_bytes,
-  heKeyId: r.he_key_id,
-  createdAt: r.created_at,
-});
+const dataset = (r: DatasetSql): DatasetRow => ({ ...members(r), bundle: new Uint8Array(r.bundle) });
+const summary = (r: SummarySql): DatasetSummary => ({ ...members(r), bundleBytes: r.bundle_bytes });
 
 // Membership in SQL (owner, or one of the JSON arrays), for listings that never load a bundle.
 const MEMBER = 'owner = @user OR EXISTS (SELECT 1 FROM json_each(writers) WHERE value = @user) OR EXISTS (SELECT 1 FROM json_each(readers) WHERE value = @user)';

@@ -47,26 +47,18 @@ interface EnvelopeSql { id: string; dataset_id: string; size: number; sha256: st
 type SummarySql = Omit<DatasetSql, 'bundle'> & { bundle_bytes: number };
 interface AuditSql { seq: string; at: string; action: string; dataset_id: string | null; detail: Record<string, unknown> }
 
-const dataset = (r: DatasetSql): DatasetRow => ({
+// The public columns of a dataset row, shared by the full row and the summary (no bundle bytes).
+const members = (r: Omit<DatasetSql, 'bundle'>): Omit<DatasetRow, 'bundle'> => ({
   id: r.id,
   name: r.name,
   owner: r.owner,
   readers: r.readers,
   writers: r.writers,
-  bundle: new Uint8Array(r.bundle),
   heKeyId: r.he_key_id,
   createdAt: r.created_at,
 });
-const summary = (r: SummarySql): DatasetSummary => ({
-  id: r.id,
-  name: r.name,
-  owner: r.owner,
-  readers: r.readers,
-  writers: r.writers,
-  bundleBytes: r.bundle_bytes,
-  heKeyId: r.he_key_id,
-  createdAt: r.created_at,
-});
+const dataset = (r: DatasetSql): DatasetRow => ({ ...members(r), bundle: new Uint8Array(r.bundle) });
+const summary = (r: SummarySql): DatasetSummary => ({ ...members(r), bundleBytes: r.bundle_bytes });
 // octet_length of a bytea reads its (TOAST) size, not the value.
 const SUMMARY = 'id, name, writers, he_key_id, created_at, owner, readers, octet_length(bundle)::int AS bundle_bytes';
 const envelope = (r: EnvelopeSql): EnvelopeMeta => ({
